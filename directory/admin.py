@@ -1,0 +1,249 @@
+"""Admin for coordinators (the whole map) and provider staff (their own organization).
+
+Providers may open every record read-only (they read the whole map) but change only
+their own organizations' services, sites and capacity; the same rules as ``services.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory.models import (
+    Eligibility,
+    Organization,
+    OrganizationIdentifier,
+    Service,
+    ServiceAtSite,
+    Site,
+    Taxonomy,
+    TaxonomyTerm,
+    Territory,
+)
+from directory.selectors import (
+    directory_can_add_offer,
+    directory_can_read,
+    directory_is_coordinator,
+    organization_can_edit_offer,
+    organization_can_manage,
+    organization_ids_editable_by,
+)
+
+
+def _organization_id_of(obj: Any) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Service | Site):
+        return obj.organization_id
+    if isinstance(obj, ServiceAtSite | Eligibility):
+        return obj.service.organization_id
+    return None
+
+
+URL_FIELDS_HTTPS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+class OfferPermissionMixin:
+    """View for every role; add/change/delete by the offer-editing rule."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:  # inline on a parent object
+            return organization_can_edit_offer(
+                user=request.user, organization_id=_organization_id_of(obj)
+            )
+        return directory_can_add_offer(user=request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return directory_can_add_offer(user=request.user)
+        return organization_can_edit_offer(
+            user=request.user, organization_id=_organization_id_of(obj)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+
+class CoordinatorOnlyMixin:
+    """Territories and the taxonomy: read by all roles, changed by coordinators."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_is_coordinator(user=request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_is_coordinator(user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_is_coordinator(user=request.user)
+
+
+class OwnOrganizationChoicesMixin:
+    """Provider staff can only pick their own organizations in forms."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field: ModelChoiceField = super().formfield_for_foreignkey(  # type: ignore[misc]
+            db_field, request, **kwargs
+        )
+        if db_field.name == "organization" and field is not None and field.queryset is not None:
+            editable = organization_ids_editable_by(user=request.user)
+            if editable is not None:
+                field.queryset = field.queryset.filter(pk__in=editable)
+        return field
+
+
+@admin.register(Territory)
+class TerritoryAdmin(CoordinatorOnlyMixin, LeafletGeoAdmin):
+    list_display = ("name", "code", "level", "parent", "children_total")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    readonly_fields = ("depth",)
+
+    @admin.display(description=_("children 0–17"))
+    def children_total(self, obj: Territory) -> int:
+        return obj.child_population
+
+
+class OrganizationIdentifierInline(admin.TabularInline):
+    model = OrganizationIdentifier
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "sector", "is_public", "email")
+    list_filter = ("sector", "is_public")
+    search_fields = ("name", "alternate_name")
+    inlines = [OrganizationIdentifierInline]
+    formfield_overrides = URL_FIELDS_HTTPS
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return directory_can_read(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return organization_can_manage(user=request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return organization_can_manage(user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return organization_can_manage(user=request.user)
+
+
+class TaxonomyTermInline(admin.TabularInline):
+    model = TaxonomyTerm
+    extra = 0
+    fields = ("code", "name", "parent", "description")
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(CoordinatorOnlyMixin, admin.ModelAdmin):
+    list_display = ("name", "version")
+    inlines = [TaxonomyTermInline]
+
+
+@admin.register(TaxonomyTerm)
+class TaxonomyTermAdmin(CoordinatorOnlyMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "taxonomy")
+    list_filter = ("taxonomy", "parent")
+    search_fields = ("code", "name")
+
+
+class EligibilityInline(OfferPermissionMixin, admin.StackedInline):
+    model = Eligibility
+    can_delete = False
+    max_num = 1
+    min_num = 1
+    filter_horizontal = ("service_area",)
+
+
+class ServiceAtSiteInline(OfferPermissionMixin, admin.TabularInline):
+    model = ServiceAtSite
+    extra = 0
+    fields = ("site", "capacity", "schedule_description")
+    autocomplete_fields = ("site",)
+
+
+@admin.register(Service)
+class ServiceAdmin(OfferPermissionMixin, OwnOrganizationChoicesMixin, SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "kind",
+        "modality",
+        "status",
+        "capacity",
+        "verified_on",
+        "verification_due",
+    )
+    list_filter = ("status", "kind", "modality", "verification_due", "categories")
+    search_fields = ("name", "alternate_name", "organization__name")
+    filter_horizontal = ("categories",)
+    readonly_fields = ("verification_due", "created", "last_modified")
+    inlines = [EligibilityInline, ServiceAtSiteInline]
+    formfield_overrides = URL_FIELDS_HTTPS
+    list_select_related = ("organization",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
+        from directory.selectors import service_list_with_capacity
+
+        return service_list_with_capacity().select_related("organization")
+
+    @admin.display(description=_("slots"), ordering="total_capacity")
+    def capacity(self, obj: Any) -> int:
+        return int(getattr(obj, "total_capacity", 0))
+
+    def save_model(self, request: HttpRequest, obj: Service, form: Any, change: bool) -> None:
+        if "verified_on" in form.changed_data and obj.verified_on:
+            obj.verified_by = request.user  # type: ignore[assignment]
+            obj.verification_due = False
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Site)
+class SiteAdmin(
+    OfferPermissionMixin, OwnOrganizationChoicesMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin
+):
+    list_display = ("name", "organization", "address_1", "territory")
+    list_filter = ("territory",)
+    search_fields = ("name", "address_1", "organization__name")
+    readonly_fields = ("territory",)
+
+
+@admin.register(ServiceAtSite)
+class ServiceAtSiteAdmin(OfferPermissionMixin, SimpleHistoryAdmin):
+    list_display = ("service", "site", "capacity")
+    search_fields = ("service__name", "site__name")
+    autocomplete_fields = ("service", "site")
+
+
+@admin.register(Eligibility)
+class EligibilityAdmin(OfferPermissionMixin, SimpleHistoryAdmin):
+    list_display = ("service", "min_age", "max_age", "requires_judicial_order")
+    search_fields = ("service__name",)
+    filter_horizontal = ("service_area",)
+    autocomplete_fields = ("service",)

@@ -1,0 +1,175 @@
+"""Writes on the service map. Each checks the actor's role before touching a row."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from directory.models import (
+    Eligibility,
+    Organization,
+    Service,
+    ServiceAtSite,
+    Site,
+    TaxonomyTerm,
+)
+from directory.selectors import (
+    organization_can_edit_offer,
+    service_list_verification_due,
+)
+
+
+def _require_offer_editor(*, actor: User, organization_id: Any) -> None:
+    if not organization_can_edit_offer(user=actor, organization_id=organization_id):
+        raise PermissionDenied(
+            _("You can only change the services, sites and slots of your own organization.")
+        )
+
+
+def _apply(instance: Any, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def service_create(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    kind: str,
+    modality: str,
+    access_routes: list[str],
+    categories: list[TaxonomyTerm] | None = None,
+    **fields: Any,
+) -> Service:
+    _require_offer_editor(actor=actor, organization_id=organization.pk)
+    service = Service(
+        organization=organization,
+        name=name,
+        kind=kind,
+        modality=modality,
+        access_routes=access_routes,
+        **fields,
+    )
+    service.full_clean()
+    service._history_user = actor  # type: ignore[attr-defined]
+    service.save()
+    if categories:
+        service.categories.set(categories)
+    eligibility = Eligibility(service=service)
+    eligibility._history_user = actor  # type: ignore[attr-defined]
+    eligibility.save()
+    return service
+
+
+@transaction.atomic
+def service_update(*, actor: User, service: Service, **fields: Any) -> Service:
+    _require_offer_editor(actor=actor, organization_id=service.organization_id)
+    categories = fields.pop("categories", None)
+    if "organization" in fields:
+        _require_offer_editor(actor=actor, organization_id=fields["organization"].pk)
+    _apply(service, fields)
+    service.full_clean()
+    service._history_user = actor  # type: ignore[attr-defined]
+    service.save()
+    if categories is not None:
+        service.categories.set(categories)
+    return service
+
+
+@transaction.atomic
+def service_verify(*, actor: User, service: Service, on: date | None = None) -> Service:
+    """Record that someone checked the listing is still true."""
+    _require_offer_editor(actor=actor, organization_id=service.organization_id)
+    service.verified_on = on or date.today()
+    service.verified_by = actor
+    service.verification_due = False
+    service._history_user = actor  # type: ignore[attr-defined]
+    service.save()
+    return service
+
+
+@transaction.atomic
+def eligibility_update(
+    *, actor: User, service: Service, service_area: list[Any] | None = None, **fields: Any
+) -> Eligibility:
+    _require_offer_editor(actor=actor, organization_id=service.organization_id)
+    eligibility, _created = Eligibility.objects.get_or_create(service=service)
+    _apply(eligibility, fields)
+    eligibility.full_clean()
+    eligibility._history_user = actor  # type: ignore[attr-defined]
+    eligibility.save()
+    if service_area is not None:
+        eligibility.service_area.set(service_area)
+    return eligibility
+
+
+@transaction.atomic
+def site_create(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    address_1: str,
+    city: str,
+    point: Point,
+    **fields: Any,
+) -> Site:
+    """Create a site; its territory is derived from the point (refused if outside all)."""
+    _require_offer_editor(actor=actor, organization_id=organization.pk)
+    site = Site(
+        organization=organization, name=name, address_1=address_1, city=city, point=point, **fields
+    )
+    site.full_clean()
+    site._history_user = actor  # type: ignore[attr-defined]
+    site.save()
+    return site
+
+
+@transaction.atomic
+def site_update(*, actor: User, site: Site, **fields: Any) -> Site:
+    _require_offer_editor(actor=actor, organization_id=site.organization_id)
+    _apply(site, fields)
+    site.full_clean()
+    site._history_user = actor  # type: ignore[attr-defined]
+    site.save()
+    return site
+
+
+@transaction.atomic
+def service_at_site_set_capacity(
+    *, actor: User, service: Service, site: Site, capacity: int, **fields: Any
+) -> ServiceAtSite:
+    """Offer the service at the site with ``capacity`` slots (creating the link if new)."""
+    _require_offer_editor(actor=actor, organization_id=service.organization_id)
+    link = ServiceAtSite.objects.filter(service=service, site=site).first()
+    if link is None:
+        link = ServiceAtSite(service=service, site=site)
+    link.capacity = capacity
+    _apply(link, fields)
+    link.full_clean()
+    link._history_user = actor  # type: ignore[attr-defined]
+    link.save()
+    return link
+
+
+@transaction.atomic
+def services_flag_verification_due(*, today: date | None = None) -> int:
+    """Flag listings whose verification is too old, clear the flag on fresh ones.
+
+    Idempotent: running it twice the same day changes nothing the second time.
+    Returns how many services are flagged now.
+    """
+    due_ids = set(service_list_verification_due(today=today).values_list("id", flat=True))
+    Service.objects.filter(verification_due=True).exclude(id__in=due_ids).update(
+        verification_due=False
+    )
+    Service.objects.filter(id__in=due_ids, verification_due=False).update(verification_due=True)
+    return len(due_ids)

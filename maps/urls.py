@@ -1,0 +1,10 @@
+from django.urls import path
+
+from maps import views
+
+app_name = "maps"
+
+urlpatterns = [
+    path("", views.service_map, name="service_map"),
+    path("mapa/servicios.geojson", views.service_map_data, name="service_map_data"),
+]

@@ -1,0 +1,68 @@
+"""Map pages. ``maps`` owns no rules: it draws what ``directory`` selects."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from directory.models import TaxonomyTerm, Territory
+from directory.selectors import service_at_site_list_for_map
+
+
+def _territory_filter(request: HttpRequest) -> uuid.UUID | None:
+    raw = request.GET.get("territory", "")
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@require_GET
+def service_map(request: HttpRequest) -> HttpResponse:
+    context = {
+        "categories": TaxonomyTerm.objects.order_by("code"),
+        "territories": Territory.objects.order_by("depth", "name"),
+        "selected_category": request.GET.get("category", ""),
+        "selected_territory": request.GET.get("territory", ""),
+        "map_i18n": {
+            "slots": _("Slots"),
+            "count": _("%(count)s services on the map"),
+            "error": _("The services could not be loaded. Please try again."),
+        },
+    }
+    return render(request, "maps/service_map.html", context)
+
+
+@require_GET
+def service_map_data(request: HttpRequest) -> JsonResponse:
+    """GeoJSON of active services at their sites, filtered like the page."""
+    rows = service_at_site_list_for_map(
+        category_code=request.GET.get("category") or None,
+        territory_id=_territory_filter(request),
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": str(row.id),
+            "geometry": {"type": "Point", "coordinates": [row.site.point.x, row.site.point.y]},
+            "properties": {
+                "service_id": str(row.service_id),
+                "name": row.service.name,
+                "organization": row.service.organization.name,
+                "site": row.site.name,
+                "address": row.site.address_1,
+                "territory": row.site.territory.name,
+                "categories": [term.name for term in row.service.categories.all()],
+                "modality": row.service.get_modality_display(),
+                "capacity": row.capacity,
+            },
+        }
+        for row in rows
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Content-Type"] = "application/geo+json"
+    return response

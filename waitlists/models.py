@@ -1,0 +1,1 @@
+"""waitlists: filled by its own issue; wired now so settings and URLs stay stable."""
