@@ -95,7 +95,7 @@ def test_a_negative_capacity_in_the_admin_is_explained_and_not_saved(client, coo
         {"service": str(link.service_id), "site": str(link.site_id), "capacity": "-2"},
     )
     assert response.status_code == 200
-    assert "Capacity cannot be below zero." in response.content.decode()
+    assert "Los cupos no pueden ser menores que cero." in response.content.decode()
     link.refresh_from_db()
     assert link.capacity == 4
 

@@ -119,7 +119,7 @@ def test_a_negative_capacity_is_refused_with_a_clear_message():
     link.capacity = -1
     with pytest.raises(ValidationError) as error:
         link.full_clean()
-    assert error.value.message_dict["capacity"] == ["Capacity cannot be below zero."]
+    assert error.value.message_dict["capacity"] == ["Los cupos no pueden ser menores que cero."]
 
 
 def test_the_database_refuses_a_negative_capacity():

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Membership, Role, User
+from directory.demo import demo_municipality_generate
+from directory.models import (
+    Modality,
+    Organization,
+    Service,
+    ServiceAtSite,
+    ServiceKind,
+    Site,
+    TaxonomyTerm,
+    Territory,
+    TerritoryLevel,
+)
+from directory.selectors import territory_for_point
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> list[tuple]:
+    return sorted(
+        (
+            s.service.name,
+            s.site.name,
+            round(s.site.point.x, 9),
+            round(s.site.point.y, 9),
+            s.capacity,
+        )
+        for s in ServiceAtSite.objects.select_related("service", "site")
+    )
+
+
+def wipe() -> None:
+    Membership.objects.all().delete()
+    User.objects.all().delete()
+    ServiceAtSite.objects.all().delete()
+    Service.objects.all().delete()
+    Site.objects.all().delete()
+    Organization.objects.all().delete()
+    Territory.objects.filter(level=TerritoryLevel.SECTOR).delete()
+    Territory.objects.filter(level=TerritoryLevel.MUNICIPALITY).delete()
+    Territory.objects.all().delete()
+
+
+def test_the_demo_has_the_promised_size():
+    summary = demo_municipality_generate(seed=1)
+    assert summary.services == Service.objects.count() == 120
+    assert Organization.objects.count() == 30
+    assert Territory.objects.filter(level=TerritoryLevel.SECTOR).count() == 10
+    assert all(t.child_population > 0 for t in Territory.objects.all())
+
+
+def test_the_same_seed_gives_the_same_municipality():
+    demo_municipality_generate(seed=7, services=40, with_users=False)
+    first = snapshot()
+    wipe()
+    demo_municipality_generate(seed=7, services=40, with_users=False)
+    assert snapshot() == first
+    wipe()
+    demo_municipality_generate(seed=8, services=40, with_users=False)
+    assert snapshot() != first
+
+
+def test_every_demo_site_lies_in_the_territory_it_was_given():
+    demo_municipality_generate(seed=3, services=60, with_users=False)
+    for site in Site.objects.select_related("territory"):
+        assert territory_for_point(point=site.point) == site.territory
+
+
+def test_the_demo_covers_every_category_kind_and_modality():
+    demo_municipality_generate(seed=2026)
+    used = set(TaxonomyTerm.objects.filter(services__isnull=False).values_list("code", flat=True))
+    leaves = set(TaxonomyTerm.objects.filter(children__isnull=True).values_list("code", flat=True))
+    assert leaves <= used
+    assert set(Service.objects.values_list("kind", flat=True)) == set(ServiceKind.values)
+    assert set(Service.objects.values_list("modality", flat=True)) == set(Modality.values)
+
+
+def test_the_demo_creates_one_user_per_role_named_after_the_role_not_a_person():
+    demo_municipality_generate(seed=1, services=30)
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert set(roles.values()) == set(Role.values)
+    assert set(roles) == {"coordinador", "gestora", "prestador", "planificador", "administrador"}
+    assert all(not u.first_name and not u.last_name for u in User.objects.all())
+
+
+def test_the_demo_scales_territories_as_asked():
+    demo_municipality_generate(seed=1, services=50, territories=52, with_users=False)
+    assert Territory.objects.count() == 52
+
+
+def test_the_command_refuses_to_load_over_an_existing_map():
+    call_command("demo_municipality", "--services", "10", "--no-users", verbosity=0)
+    with pytest.raises(CommandError, match="already holds"):
+        call_command("demo_municipality", "--services", "10", verbosity=0)
+    call_command("demo_municipality", "--if-empty", verbosity=0)  # no error, no change
+    assert Service.objects.count() == 10
+
+
+def test_the_command_rejects_impossible_sizes_with_a_clear_message():
+    with pytest.raises(CommandError, match="territories"):
+        call_command("demo_municipality", "--territories", "2", verbosity=0)

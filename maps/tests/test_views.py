@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from directory.models import ServiceStatus, TaxonomyTerm
+from tests.factories import ServiceAtSiteFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_map_page_is_in_spanish_even_when_the_browser_asks_for_english(client):
+    page = client.get(reverse("maps:service_map"), HTTP_ACCEPT_LANGUAGE="en-US,en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'lang="es"' in html
+    assert "Mapa de Oferta Comunal" in html
+
+
+def test_the_language_switch_turns_the_page_to_english(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("maps:service_map")).content.decode()
+    assert 'lang="en"' in html
+    assert "Communal Service Map" in html
+
+
+def test_the_map_page_loads_leaflet_from_the_project_not_a_cdn(client):
+    html = client.get(reverse("maps:service_map")).content.decode()
+    assert f"{settings.STATIC_URL}leaflet/leaflet.js" in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+
+
+def test_the_map_data_lists_active_services_at_their_sites(client):
+    active = ServiceAtSiteFactory(capacity=6)
+    ServiceAtSiteFactory(service=ServiceFactory(status=ServiceStatus.INACTIVE))
+    data = client.get(reverse("maps:service_map_data")).json()
+    assert data["type"] == "FeatureCollection"
+    assert [f["id"] for f in data["features"]] == [str(active.pk)]
+    feature = data["features"][0]
+    assert feature["geometry"]["coordinates"] == [active.site.point.x, active.site.point.y]
+    assert feature["properties"]["capacity"] == 6
+
+
+def test_filtering_by_a_parent_category_includes_its_sub_categories(client):
+    health = ServiceAtSiteFactory()
+    health.service.categories.set([TaxonomyTerm.objects.get(code="social.health")])
+    legal = ServiceAtSiteFactory()
+    legal.service.categories.set([TaxonomyTerm.objects.get(code="specialized.legal_aid")])
+    data = client.get(reverse("maps:service_map_data"), {"category": "social"}).json()
+    assert [f["id"] for f in data["features"]] == [str(health.pk)]
+
+
+def test_a_malformed_territory_filter_is_ignored_not_an_error(client):
+    ServiceAtSiteFactory()
+    response = client.get(reverse("maps:service_map_data"), {"territory": "not-a-uuid"})
+    assert response.status_code == 200
+    assert len(response.json()["features"]) == 1
