@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import GeoFunc
 from django.contrib.gis.geos import Point
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role
@@ -16,8 +18,16 @@ from directory.models import (
     Service,
     ServiceAtSite,
     ServiceStatus,
+    TaxonomyTerm,
     Territory,
 )
+
+
+class SimplifyPreserveTopology(GeoFunc):
+    """PostGIS ST_SimplifyPreserveTopology; tolerance in the geometry's units (degrees)."""
+
+    function = "ST_SimplifyPreserveTopology"
+    output_field = GeometryField(srid=4326)
 
 
 def territory_for_point(*, point: Point) -> Territory | None:
@@ -39,6 +49,25 @@ def territory_lineage_ids(*, territory_id: UUID) -> frozenset[UUID]:
         ids.add(current)
         current = Territory.objects.filter(pk=current).values_list("parent_id", flat=True).first()
     return frozenset(ids)
+
+
+def taxonomy_term_list() -> QuerySet[TaxonomyTerm]:
+    return TaxonomyTerm.objects.select_related("parent").order_by("code")
+
+
+def territory_list() -> QuerySet[Territory]:
+    return Territory.objects.order_by("depth", "name")
+
+
+def territory_list_for_map() -> QuerySet[Territory]:
+    """The most specific territories, simplified (about 10 m) to keep the payload small."""
+    deepest = Territory.objects.aggregate(depth=Max("depth"))["depth"]
+    return (
+        Territory.objects.filter(depth=deepest)
+        .annotate(simplified=SimplifyPreserveTopology("geometry", 0.0001))
+        .only("id", "name", "code", "level")
+        .order_by("code")
+    )
 
 
 def service_list_with_capacity() -> QuerySet[Service]:

@@ -7,4 +7,5 @@ app_name = "maps"
 urlpatterns = [
     path("", views.service_map, name="service_map"),
     path("mapa/servicios.geojson", views.service_map_data, name="service_map_data"),
+    path("mapa/territorios.geojson", views.territory_map_data, name="territory_map_data"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,8 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from directory.models import TaxonomyTerm, Territory
-from directory.selectors import service_at_site_list_for_map
+from directory.selectors import (
+    service_at_site_list_for_map,
+    taxonomy_term_list,
+    territory_list,
+    territory_list_for_map,
+)
 
 
 def _territory_filter(request: HttpRequest) -> uuid.UUID | None:
@@ -24,8 +29,8 @@ def _territory_filter(request: HttpRequest) -> uuid.UUID | None:
 @require_GET
 def service_map(request: HttpRequest) -> HttpResponse:
     context = {
-        "categories": TaxonomyTerm.objects.order_by("code"),
-        "territories": Territory.objects.order_by("depth", "name"),
+        "categories": taxonomy_term_list(),
+        "territories": territory_list(),
         "selected_category": request.GET.get("category", ""),
         "selected_territory": request.GET.get("territory", ""),
         "map_i18n": {
@@ -62,6 +67,23 @@ def service_map_data(request: HttpRequest) -> JsonResponse:
             },
         }
         for row in rows
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Content-Type"] = "application/geo+json"
+    return response
+
+
+@require_GET
+def territory_map_data(request: HttpRequest) -> HttpResponse:
+    """Sector boundaries, drawn under the markers so the map reads even without tiles."""
+    features = [
+        {
+            "type": "Feature",
+            "id": str(row.id),
+            "geometry": json.loads(row.simplified.geojson),  # type: ignore[attr-defined]
+            "properties": {"name": row.name, "code": row.code, "level": row.level},
+        }
+        for row in territory_list_for_map()
     ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Content-Type"] = "application/geo+json"

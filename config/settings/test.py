@@ -1,7 +1,7 @@
 """Test settings: real PostGIS and Redis, no tiles, fast hashing, eager Celery by default."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LEAFLET_CONFIG, MIDDLEWARE
+from config.settings.base import DATABASES, LEAFLET_CONFIG, MIDDLEWARE
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,3 +16,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Static files come from the finders in tests; no collected STATIC_ROOT is needed.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]
+# Persistent connections from the live server's threads would outlive the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

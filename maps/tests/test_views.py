@@ -56,3 +56,16 @@ def test_a_malformed_territory_filter_is_ignored_not_an_error(client):
     response = client.get(reverse("maps:service_map_data"), {"territory": "not-a-uuid"})
     assert response.status_code == 200
     assert len(response.json()["features"]) == 1
+
+
+def test_the_territory_layer_holds_the_most_specific_territories(client):
+    from directory.models import TerritoryLevel
+    from tests.factories import TerritoryFactory, box
+
+    comuna = TerritoryFactory(code="C", geometry=box(0, 0, 2, 1))
+    TerritoryFactory(
+        code="S1", level=TerritoryLevel.SECTOR, parent=comuna, geometry=box(0, 0, 1, 1)
+    )
+    data = client.get(reverse("maps:territory_map_data")).json()
+    assert [f["properties"]["code"] for f in data["features"]] == ["S1"]
+    assert data["features"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}

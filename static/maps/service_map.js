@@ -26,6 +26,16 @@
     var layer = L.featureGroup().addTo(map);
     var url = window.PUENTE_DATA_URL + window.location.search;
 
+    fetch(window.PUENTE_TERRITORIES_URL)
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        L.geoJSON(data, {
+          interactive: false,
+          style: { color: "#0b5d8c", weight: 1, opacity: 0.6, fillColor: "#0b5d8c", fillOpacity: 0.04 },
+        }).addTo(map).bringToBack();
+      });
+
     fetch(url, { headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
