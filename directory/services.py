@@ -37,6 +37,14 @@ def _apply(instance: Any, fields: dict[str, Any]) -> None:
         setattr(instance, name, value)
 
 
+def _save_as(instance: Any, *, actor: User, validate: bool = True) -> None:
+    """Validate, then save with ``actor`` as the author of the history record."""
+    if validate:
+        instance.full_clean()
+    instance._history_user = actor
+    instance.save()
+
+
 @transaction.atomic
 def service_create(
     *,
@@ -58,14 +66,11 @@ def service_create(
         access_routes=access_routes,
         **fields,
     )
-    service.full_clean()
-    service._history_user = actor  # type: ignore[attr-defined]
-    service.save()
+    _save_as(service, actor=actor)
     if categories:
         service.categories.set(categories)
     eligibility = Eligibility(service=service)
-    eligibility._history_user = actor  # type: ignore[attr-defined]
-    eligibility.save()
+    _save_as(eligibility, actor=actor, validate=False)
     return service
 
 
@@ -76,9 +81,7 @@ def service_update(*, actor: User, service: Service, **fields: Any) -> Service:
     if "organization" in fields:
         _require_offer_editor(actor=actor, organization_id=fields["organization"].pk)
     _apply(service, fields)
-    service.full_clean()
-    service._history_user = actor  # type: ignore[attr-defined]
-    service.save()
+    _save_as(service, actor=actor)
     if categories is not None:
         service.categories.set(categories)
     return service
@@ -91,8 +94,7 @@ def service_verify(*, actor: User, service: Service, on: date | None = None) -> 
     service.verified_on = on or date.today()
     service.verified_by = actor
     service.verification_due = False
-    service._history_user = actor  # type: ignore[attr-defined]
-    service.save()
+    _save_as(service, actor=actor, validate=False)
     return service
 
 
@@ -103,9 +105,7 @@ def eligibility_update(
     _require_offer_editor(actor=actor, organization_id=service.organization_id)
     eligibility, _created = Eligibility.objects.get_or_create(service=service)
     _apply(eligibility, fields)
-    eligibility.full_clean()
-    eligibility._history_user = actor  # type: ignore[attr-defined]
-    eligibility.save()
+    _save_as(eligibility, actor=actor)
     if service_area is not None:
         eligibility.service_area.set(service_area)
     return eligibility
@@ -127,9 +127,7 @@ def site_create(
     site = Site(
         organization=organization, name=name, address_1=address_1, city=city, point=point, **fields
     )
-    site.full_clean()
-    site._history_user = actor  # type: ignore[attr-defined]
-    site.save()
+    _save_as(site, actor=actor)
     return site
 
 
@@ -137,9 +135,7 @@ def site_create(
 def site_update(*, actor: User, site: Site, **fields: Any) -> Site:
     _require_offer_editor(actor=actor, organization_id=site.organization_id)
     _apply(site, fields)
-    site.full_clean()
-    site._history_user = actor  # type: ignore[attr-defined]
-    site.save()
+    _save_as(site, actor=actor)
     return site
 
 
@@ -154,9 +150,7 @@ def service_at_site_set_capacity(
         link = ServiceAtSite(service=service, site=site)
     link.capacity = capacity
     _apply(link, fields)
-    link.full_clean()
-    link._history_user = actor  # type: ignore[attr-defined]
-    link.save()
+    _save_as(link, actor=actor)
     return link
 
 

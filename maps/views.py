@@ -35,7 +35,7 @@ def service_map(request: HttpRequest) -> HttpResponse:
         "selected_territory": request.GET.get("territory", ""),
         "map_i18n": {
             "slots": _("Slots"),
-            "count": _("%(count)s services on the map"),
+            "count": _("%(services)s services at %(places)s places"),
             "error": _("The services could not be loaded. Please try again."),
         },
     }

@@ -42,7 +42,15 @@ def test_a_visitor_sees_the_demo_services_on_the_map_and_in_the_list(live_server
     assert page.locator(".service-item").count() == demo
     assert page.locator(".leaflet-marker-icon").count() == demo
     assert page.locator("path.leaflet-interactive, svg path").count() > 0  # sector boundaries
-    assert f"{demo} prestaciones en el mapa" in page.locator("#result-count").inner_text()
+    services = (
+        ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
+        .values("service_id")
+        .distinct()
+        .count()
+    )
+    assert page.locator("#result-count").inner_text() == (
+        f"{services} prestaciones en {demo} lugares"
+    )
 
     page.locator(".service-link").first.click()
     popup = page.locator(".leaflet-popup-content")

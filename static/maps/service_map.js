@@ -65,7 +65,11 @@
           item.appendChild(el("div", "slots", t.slots + ": " + props.capacity));
           list.appendChild(item);
         });
-        count.textContent = t.count.replace("%(count)s", data.features.length);
+        var services = {};
+        data.features.forEach(function (f) { services[f.properties.service_id] = true; });
+        count.textContent = t.count
+          .replace("%(services)s", Object.keys(services).length)
+          .replace("%(places)s", data.features.length);
         if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
       })
       .catch(function () {
