@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import block_outside_requests, chromium  # noqa: E402
+from tests.browser import block_outside_requests, chromium
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
