@@ -13,9 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -205,6 +208,16 @@ class ServiceStatus(models.TextChoices):
     DEFUNCT = "defunct", _("Defunct")
 
 
+SEARCH_CONFIG = "spanish_unaccent"  # Spanish stemming over unaccented words (migration 0003)
+
+
+class ImmutableUnaccent(models.Func):
+    """``puente_unaccent``: unaccent() wrapped as IMMUTABLE so it can feed indexes."""
+
+    function = "puente_unaccent"
+    output_field = models.TextField()
+
+
 class Service(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -266,14 +279,38 @@ class Service(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_modified = models.DateTimeField(_("last modified"), auto_now=True)
+    # Kept by PostgreSQL itself, so bulk imports and raw updates can never leave
+    # the search index stale.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("alternate_name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    search_name = models.GeneratedField(
+        expression=ImmutableUnaccent(Lower("name")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
-    history = HistoricalRecords(excluded_fields=["last_modified", "verification_due"])
+    history = HistoricalRecords(
+        excluded_fields=["last_modified", "verification_due", "search_vector", "search_name"]
+    )
 
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
         ordering = ["name"]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["organization"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["organization"]),
+            models.Index(fields=["last_modified"]),
+            GinIndex(fields=["search_vector"], name="service_search_vector_gin"),
+            GinIndex(
+                fields=["search_name"], opclasses=["gin_trgm_ops"], name="service_search_name_trgm"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
