@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models import GeometryField, PointField
 from django.contrib.gis.db.models.functions import GeoFunc
 from django.contrib.gis.geos import Point
-from django.db.models import Max, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.contrib.gis.measure import D
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import Exists, F, FloatField, Func, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, user_organization_ids, user_roles
 from directory.models import (
+    SEARCH_CONFIG,
+    AccessRoute,
+    ImmutableUnaccent,
     Service,
     ServiceAtSite,
     ServiceStatus,
+    Site,
     TaxonomyTerm,
     Territory,
 )
@@ -148,3 +159,209 @@ def organization_can_manage(*, user: AnyUser) -> bool:
     """Organizations themselves are kept by coordinators and administrators."""
     roles = user_roles(user=user)
     return bool(roles & {Role.COORDINATOR, Role.ADMINISTRATOR})
+
+
+# --- search ----------------------------------------------------------------------
+
+
+class KnnDistance(Func):
+    """``a <-> b`` on geography: metres, and PostGIS answers it from the GiST index
+    when it is the ORDER BY of a LIMITed query (nearest-first without a full sort)."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    service_at_site: ServiceAtSite
+    distance_m: float | None
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def taxonomy_term_descendant_ids(*, code: str) -> set[UUID]:
+    """The term with this code and every term below it (the taxonomy is small)."""
+    terms = list(TaxonomyTerm.objects.values_list("id", "code", "parent_id"))
+    by_parent: dict[UUID | None, list[UUID]] = {}
+    root: UUID | None = None
+    for term_id, term_code, parent_id in terms:
+        by_parent.setdefault(parent_id, []).append(term_id)
+        if term_code == code:
+            root = term_id
+    if root is None:
+        return set()
+    found, stack = set(), [root]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(by_parent.get(current, []))
+    return found
+
+
+def territory_descendant_ids(*, territory_id: UUID) -> set[UUID]:
+    found, frontier = {territory_id}, {territory_id}
+    while frontier:
+        frontier = (
+            set(Territory.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            - found
+        )
+        found |= frontier
+    return found
+
+
+def service_search(
+    *,
+    text: str = "",
+    category_code: str | None = None,
+    age: int | None = None,
+    sex: str | None = None,
+    territory_id: UUID | None = None,
+    modality: str | None = None,
+    access_route: str | None = None,
+    open_slots_only: bool = False,
+    near: Point | None = None,
+    radius_m: float | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
+    """Active services at their sites that fit every filter given, each with the reasons.
+
+    Text is matched in Spanish with accents ignored (full-text search on the
+    ``spanish_unaccent`` configuration) or, for typos, by trigram word similarity on the
+    name. With ``near``, results come nearest first, in metres, using the KNN index;
+    otherwise by text relevance, then name. Pages are counted by look-ahead (one row
+    more than asked) rather than COUNT(*), which would cost a full scan at scale.
+    """
+    qs = ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE).select_related(
+        "service", "service__organization", "service__eligibility", "site", "site__territory"
+    )
+    reasons_for: list[Callable[[ServiceAtSite], str | None]] = []
+    text = text.strip()
+    order: list[Any] = []
+    if text:
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        folded = ImmutableUnaccent(Lower(Value(text)))
+        qs = qs.filter(
+            Q(service__search_vector=query) | Q(service__search_name__trigram_word_similar=folded)
+        ).annotate(
+            relevance=SearchRank(F("service__search_vector"), query)
+            + TrigramWordSimilarity(folded, "service__search_name")  # type: ignore[arg-type]
+        )
+        order.append(F("relevance").desc())
+        reasons_for.append(
+            lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
+        )
+    if category_code:
+        term_ids = taxonomy_term_descendant_ids(code=category_code)
+        term_names = dict(TaxonomyTerm.objects.filter(id__in=term_ids).values_list("id", "name"))
+        links = Service.categories.through.objects
+        qs = qs.filter(
+            Exists(links.filter(service_id=OuterRef("service_id"), taxonomyterm_id__in=term_ids))
+        )
+        reasons_for.append(
+            lambda row: (
+                _("It offers %(categories)s.")
+                % {
+                    "categories": ", ".join(
+                        sorted(
+                            term_names[t.pk]
+                            for t in row.service.categories.all()
+                            if t.pk in term_names
+                        )
+                    )
+                }
+            )
+        )
+    if age is not None:
+        qs = qs.filter(
+            Q(service__eligibility__min_age__isnull=True)
+            | Q(service__eligibility__min_age__lte=age),
+            Q(service__eligibility__max_age__isnull=True)
+            | Q(service__eligibility__max_age__gte=age),
+        )
+        reasons_for.append(lambda row: _("It admits children aged %(age)s.") % {"age": age})
+    if sex:
+        qs = qs.filter(
+            Q(service__eligibility__sexes__len=0) | Q(service__eligibility__sexes__contains=[sex])
+        )
+    if territory_id:
+        qs = qs.filter(site__territory_id__in=territory_descendant_ids(territory_id=territory_id))
+        reasons_for.append(
+            lambda row: (
+                _("It is located in %(territory)s.") % {"territory": row.site.territory.name}
+            )
+        )
+    if modality:
+        qs = qs.filter(service__modality=modality)
+        reasons_for.append(
+            lambda row: (
+                _("Modality: %(modality)s.") % {"modality": row.service.get_modality_display()}
+            )
+        )
+    if access_route:
+        qs = qs.filter(service__access_routes__contains=[access_route])
+        reasons_for.append(
+            lambda row: _("It accepts %(route)s.") % {"route": AccessRoute(access_route).label}
+        )
+    if open_slots_only:
+        qs = qs.filter(capacity__gt=0)
+        reasons_for.append(
+            lambda row: _("It has %(slots)s slots at this site.") % {"slots": row.capacity}
+        )
+    if near is not None:
+        if near.srid is None:
+            near = Point(near.x, near.y, srid=4326)
+        if radius_m is not None:
+            qs = qs.filter(site__point__dwithin=(near, D(m=radius_m)))
+        qs = qs.annotate(
+            distance_m=KnnDistance(
+                F("site__point"), Value(near, output_field=PointField(srid=4326, geography=True))
+            )
+        )
+        order.insert(0, F("distance_m").asc())
+        reasons_for.append(
+            lambda row: (
+                _("It is %(distance)s away.")
+                % {"distance": format_distance(getattr(row, "distance_m", 0.0))}
+            )
+        )
+    if category_code:
+        qs = qs.prefetch_related("service__categories")
+    qs = qs.order_by(*order, "service__name", "id")
+    page = max(1, page)
+    start = (page - 1) * per_page
+    rows = list(qs[start : start + per_page + 1])
+    hits = [
+        SearchHit(
+            service_at_site=row,
+            distance_m=getattr(row, "distance_m", None),
+            reasons=[str(r) for r in (reason(row) for reason in reasons_for) if r],
+        )
+        for row in rows[:per_page]
+    ]
+    return SearchPage(hits=hits, page=page, per_page=per_page, has_next=len(rows) > per_page)
+
+
+def format_distance(metres: float) -> str:
+    if metres < 1000:
+        return _("%(m)s m") % {"m": formats.number_format(round(metres))}
+    return _("%(km)s km") % {"km": formats.number_format(round(metres / 1000, 1), 1)}
+
+
+def site_list(*, territory: UUID | None = None, organization: UUID | None = None) -> QuerySet[Site]:
+    qs = Site.objects.select_related("organization", "territory").order_by("name")
+    if territory:
+        qs = qs.filter(territory_id__in=territory_descendant_ids(territory_id=territory))
+    if organization:
+        qs = qs.filter(organization_id=organization)
+    return qs

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import AccessRoute, Modality, ServiceStatus, TaxonomyTerm, TerritoryLevel
+from directory.selectors import service_search
+from tests.factories import (
+    ServiceAtSiteFactory,
+    ServiceFactory,
+    SiteFactory,
+    TerritoryFactory,
+    box,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def offer(name: str = "Prestación", *, point=(0.5, 0.5), capacity=10, categories=(), **fields):
+    eligibility = fields.pop("eligibility", {})
+    territory = fields.pop("territory", None) or TERRITORY["sector"]
+    service = ServiceFactory(name=name, **fields)
+    for key, value in eligibility.items():
+        setattr(service.eligibility, key, value)
+    service.eligibility.save()
+    if categories:
+        service.categories.set(TaxonomyTerm.objects.filter(code__in=categories))
+    site = SiteFactory(
+        organization=service.organization,
+        point=Point(*point, srid=4326),
+        territory=territory,
+    )
+    return ServiceAtSiteFactory(service=service, site=site, capacity=capacity)
+
+
+TERRITORY: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def territories(db):
+    comuna = TerritoryFactory(code="C", geometry=box(0, 0, 2, 1))
+    TERRITORY["comuna"] = comuna
+    TERRITORY["sector"] = TerritoryFactory(
+        code="S1", level=TerritoryLevel.SECTOR, parent=comuna, geometry=box(0, 0, 1, 1)
+    )
+    TERRITORY["east"] = TerritoryFactory(
+        code="S2", level=TerritoryLevel.SECTOR, parent=comuna, geometry=box(1, 0, 2, 1)
+    )
+
+
+def names(page) -> list[str]:
+    return [hit.service_at_site.service.name for hit in page.hits]
+
+
+def test_text_search_forgives_missing_accents():
+    offer("Atención psicológica infantil")
+    offer("Canasta familiar")
+    assert names(service_search(text="psicologica")) == ["Atención psicológica infantil"]
+
+
+def test_text_search_understands_spanish_word_forms():
+    offer("Orientación a familias")
+    assert names(service_search(text="orientacion familia")) == ["Orientación a familias"]
+
+
+def test_text_search_forgives_a_typo_by_trigram_similarity():
+    offer("Atención psicológica infantil")
+    offer("Asesoría legal")
+    assert names(service_search(text="psicolojica")) == ["Atención psicológica infantil"]
+
+
+def test_text_search_looks_in_the_description_too():
+    offer("Programa Crecer", description="Apoyo escolar y reforzamiento en matemáticas")
+    assert names(service_search(text="matematicas")) == ["Programa Crecer"]
+
+
+def test_a_category_includes_its_sub_categories():
+    offer("Salud", categories=["social.health"])
+    offer("Legal", categories=["specialized.legal_aid"])
+    assert names(service_search(category_code="social")) == ["Salud"]
+    assert names(service_search(category_code="social.health")) == ["Salud"]
+
+
+def test_a_service_in_two_categories_appears_once_per_site():
+    offer("Doble", categories=["social.health", "social.food"])
+    assert names(service_search(category_code="social")) == ["Doble"]
+
+
+def test_it_keeps_only_services_that_admit_the_age():
+    offer("Primera infancia", eligibility={"min_age": 0, "max_age": 5})
+    offer("Adolescentes", eligibility={"min_age": 12, "max_age": 17})
+    offer("Sin límite")
+    assert names(service_search(age=4)) == ["Primera infancia", "Sin límite"]
+    assert names(service_search(age=12)) == ["Adolescentes", "Sin límite"]
+
+
+def test_it_keeps_only_services_that_attend_the_sex():
+    offer("Solo niñas", eligibility={"sexes": ["female"]})
+    offer("Todos")
+    assert names(service_search(sex="male")) == ["Todos"]
+    assert names(service_search(sex="female")) == ["Solo niñas", "Todos"]
+
+
+def test_a_territory_includes_its_sectors():
+    offer("Oeste", point=(0.5, 0.5), territory=TERRITORY["sector"])
+    offer("Este", point=(1.5, 0.5), territory=TERRITORY["east"])
+    assert names(service_search(territory_id=TERRITORY["east"].id)) == ["Este"]
+    assert names(service_search(territory_id=TERRITORY["comuna"].id)) == ["Este", "Oeste"]
+
+
+def test_it_filters_by_modality_and_access_route():
+    offer("Familiar", modality=Modality.FAMILY_ACCOMPANIMENT, access_routes=[AccessRoute.OUTREACH])
+    offer("Individual", modality=Modality.INDIVIDUAL, access_routes=[AccessRoute.REFERRAL])
+    assert names(service_search(modality=Modality.FAMILY_ACCOMPANIMENT)) == ["Familiar"]
+    assert names(service_search(access_route=AccessRoute.REFERRAL)) == ["Individual"]
+
+
+def test_only_with_open_slots_leaves_out_full_sites():
+    offer("Con cupos", capacity=3)
+    offer("Sin cupos", capacity=0)
+    assert names(service_search(open_slots_only=True)) == ["Con cupos"]
+
+
+def test_inactive_services_are_never_found():
+    offer("Cerrada", status=ServiceStatus.TEMPORARILY_CLOSED)
+    assert names(service_search()) == []
+
+
+def test_near_a_point_results_come_nearest_first_with_metres():
+    offer("Lejos", point=(0.9, 0.5))
+    offer("Cerca", point=(0.11, 0.5))
+    offer("Medio", point=(0.5, 0.5))
+    page = service_search(near=Point(0.1, 0.5, srid=4326))
+    assert names(page) == ["Cerca", "Medio", "Lejos"]
+    assert 1000 < page.hits[0].distance_m < 1200  # 0.01° of longitude at the equator ≈ 1.11 km
+    assert page.hits[0].distance_m < page.hits[1].distance_m < page.hits[2].distance_m
+
+
+def test_a_radius_keeps_only_what_is_within_it():
+    offer("Cerca", point=(0.11, 0.5))
+    offer("Lejos", point=(0.9, 0.5))
+    assert names(service_search(near=Point(0.1, 0.5, srid=4326), radius_m=5000)) == ["Cerca"]
+
+
+def test_nearest_first_uses_the_knn_operator_not_a_computed_sort():
+    offer("A")
+    with CaptureQueriesContext(connection) as queries:
+        service_search(near=Point(0.1, 0.5, srid=4326))
+    assert "<->" in queries.captured_queries[-1]["sql"]
+
+
+def test_every_hit_says_why_it_matched():
+    offer(
+        "Atención psicológica",
+        capacity=4,
+        categories=["specialized.psychological_care"],
+        eligibility={"min_age": 5, "max_age": 17},
+    )
+    page = service_search(
+        text="psicologica",
+        category_code="specialized",
+        age=8,
+        open_slots_only=True,
+        near=Point(0.5, 0.5, srid=4326),
+    )
+    reasons = " ".join(page.hits[0].reasons)
+    assert "psicologica" in reasons
+    assert "Atención psicológica" in reasons
+    assert "8" in reasons
+    assert "4" in reasons
+    assert " m" in reasons
+
+
+def test_results_are_paginated_with_a_look_ahead():
+    for i in range(5):
+        offer(f"Servicio {i}")
+    first = service_search(per_page=2)
+    last = service_search(per_page=2, page=3)
+    assert (len(first.hits), first.has_next) == (2, True)
+    assert (names(last), last.has_next) == (["Servicio 4"], False)
