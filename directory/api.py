@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.gis.geos import Point
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,69 +16,38 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from directory.models import AccessRoute, Modality, ServiceAtSite, Sex, Site, TaxonomyTerm
+from directory.forms import MAX_PER_PAGE, ServiceSearchForm
+from directory.models import ServiceAtSite, Site
 from directory.selectors import SearchHit, SearchPage, service_search, site_list
 
-MAX_PER_PAGE = 100
 MAX_GEO_PER_PAGE = 1000
 
 
-class ServiceSearchParams(serializers.Serializer[dict[str, Any]]):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=TaxonomyTerm.objects.all(), required=False
-    )
-    age = serializers.IntegerField(required=False, min_value=0, max_value=25)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
-    territory = serializers.UUIDField(required=False)
-    modality = serializers.ChoiceField(choices=Modality.choices, required=False)
-    access_route = serializers.ChoiceField(choices=AccessRoute.choices, required=False)
-    open_slots = serializers.BooleanField(required=False, default=False)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-    radius = serializers.FloatField(required=False, min_value=1, max_value=200_000)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
-    per_page = serializers.IntegerField(required=False, min_value=1, default=20)
-
-    def __init__(self, *args: Any, max_per_page: int = MAX_PER_PAGE, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["per_page"] = serializers.IntegerField(
-            required=False, min_value=1, max_value=max_per_page, default=20
+def _form_parameters() -> list[OpenApiParameter]:
+    """The search form's fields as OpenAPI query parameters: one definition of the filters."""
+    kinds = {forms.IntegerField: int, forms.FloatField: float, forms.BooleanField: bool}
+    return [
+        OpenApiParameter(
+            name,
+            type=next((t for k, t in kinds.items() if isinstance(field, k)), str),
+            location=OpenApiParameter.QUERY,
+            description=str(field.label or name),
         )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        has_lat, has_lon = "lat" in attrs, "lon" in attrs
-        if has_lat != has_lon:
-            missing = "lon" if has_lat else "lat"
-            raise serializers.ValidationError(
-                {missing: _("Give both lat and lon to search near a point.")}
-            )
-        if "radius" in attrs and not has_lat:
-            raise serializers.ValidationError(
-                {"radius": _("A radius needs a point: give lat and lon too.")}
-            )
-        return attrs
+        for name, field in ServiceSearchForm().fields.items()
+    ]
 
 
-def search_from_params(params: dict[str, Any]) -> SearchPage:
-    near = None
-    if "lat" in params:
-        near = Point(params["lon"], params["lat"], srid=4326)
-    category = params.get("category")
-    return service_search(
-        text=params.get("q", ""),
-        category_code=category.code if category else None,
-        age=params.get("age"),
-        sex=params.get("sex"),
-        territory_id=params.get("territory"),
-        modality=params.get("modality"),
-        access_route=params.get("access_route"),
-        open_slots_only=params["open_slots"],
-        near=near,
-        radius_m=params.get("radius"),
-        page=params["page"],
-        per_page=params["per_page"],
-    )
+class InvalidSearch(ValidationError):
+    """400 with the form's messages, keyed by the parameter that is wrong."""
+
+
+def search_from_request(request: Request, *, max_per_page: int = MAX_PER_PAGE) -> SearchPage:
+    form = ServiceSearchForm(request.query_params, max_per_page=max_per_page)
+    if not form.is_valid():
+        raise InvalidSearch(
+            {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+        )
+    return service_search(**form.search_arguments())
 
 
 class SearchHitSerializer(serializers.Serializer[SearchHit]):
@@ -111,11 +81,9 @@ class ServiceSearchView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[ServiceSearchParams], responses=SearchPageSerializer)
+    @extend_schema(parameters=_form_parameters(), responses=SearchPageSerializer)
     def get(self, request: Request) -> Response:
-        params = ServiceSearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return Response(SearchPageSerializer(search_from_params(params.validated_data)).data)
+        return Response(SearchPageSerializer(search_from_request(request)).data)
 
 
 class ServiceAtSiteGeoSerializer(GeoFeatureModelSerializer):
@@ -150,13 +118,9 @@ class ServiceGeoView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        parameters=[ServiceSearchParams], responses=ServiceAtSiteGeoSerializer(many=True)
-    )
+    @extend_schema(parameters=_form_parameters(), responses=ServiceAtSiteGeoSerializer(many=True))
     def get(self, request: Request) -> Response:
-        params = ServiceSearchParams(data=request.query_params, max_per_page=MAX_GEO_PER_PAGE)
-        params.is_valid(raise_exception=True)
-        page = search_from_params(params.validated_data)
+        page = search_from_request(request, max_per_page=MAX_GEO_PER_PAGE)
         data = ServiceAtSiteGeoSerializer([h.service_at_site for h in page.hits], many=True).data
         return Response({**data, "page": page.page, "has_next": page.has_next})
 

@@ -275,6 +275,7 @@ def demo_municipality_generate(
     services: int = 120,
     territories: int = 12,
     organizations: int | None = None,
+    sites: int | None = None,
     with_users: bool = True,
     progress: Progress = _noop_progress,
 ) -> DemoSummary:
@@ -288,6 +289,8 @@ def demo_municipality_generate(
     rng = random.Random(seed)
     summary = DemoSummary()
     n_orgs = organizations or max(30, services // 4)
+    if sites is not None and sites < n_orgs:
+        raise ValueError(f"sites must be at least the number of organizations ({n_orgs})")
 
     # Territories: region ⊃ comuna ⊃ sectors tiling the comuna.
     cx, cy = CENTER
@@ -360,8 +363,12 @@ def demo_municipality_generate(
 
     sites_by_org: dict[UUID, list[Site]] = {}
     all_sites: list[Site] = []
-    for org in orgs:
-        for k in range(rng.choice((1, 1, 2, 3))):
+    for index, org in enumerate(orgs):
+        if sites is None:
+            n_sites = rng.choice((1, 1, 2, 3))
+        else:  # spread exactly `sites` over the organizations
+            n_sites = sites // n_orgs + (1 if index < sites % n_orgs else 0)
+        for k in range(n_sites):
             sector_t = rng.choice(sectors)
             x0, y0, x1, y1 = sector_t.geometry.extent
             # Keep a margin so no site lands on a shared border.

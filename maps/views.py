@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from directory.forms import ServiceSearchForm
 from directory.selectors import (
     service_at_site_list_for_map,
+    service_search,
     taxonomy_term_list,
     territory_list,
     territory_list_for_map,
@@ -40,6 +42,48 @@ def service_map(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "maps/service_map.html", context)
+
+
+@require_GET
+def service_search_page(request: HttpRequest) -> HttpResponse:
+    """The search for families and caseworkers; works without JavaScript."""
+    form = ServiceSearchForm(request.GET or None)
+    results = None
+    near = False
+    if form.is_bound and form.is_valid():
+        arguments = form.search_arguments()
+        results = service_search(**arguments)
+        near = arguments["near"] is not None
+    context = {
+        "form": form,
+        "results": results,
+        "near": near,
+        "first_number": ((results.page - 1) * results.per_page + 1) if results else 1,
+        "query_prev": _page_query(request, -1),
+        "query_next": _page_query(request, +1),
+        "search_i18n": {
+            "locating": _("Finding your location…"),
+            "located": _("Location found: results will be sorted by distance."),
+            "denied": _("Your location could not be read; search by territory instead."),
+            "unavailable": _("This browser cannot share its location."),
+        },
+    }
+    return render(
+        request,
+        "maps/service_search.html",
+        context,
+        status=200 if form.is_valid() or not form.is_bound else 400,
+    )
+
+
+def _page_query(request: HttpRequest, step: int) -> str:
+    query = request.GET.copy()
+    try:
+        current = max(1, int(query.get("page", "1")))
+    except ValueError:
+        current = 1
+    query["page"] = str(max(1, current + step))
+    return query.urlencode()
 
 
 @require_GET

@@ -91,3 +91,19 @@ def test_the_language_switch_shows_the_map_in_english(live_server, browser, demo
         page.select_option("#language-select", "en")
     assert page.locator("h1").inner_text() == "Communal Service Map"
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_a_caseworker_searches_by_text_and_age_and_sees_why_each_service_matched(
+    live_server, browser, demo
+):
+    page = browser.new_page()
+    block_outside_requests(page)
+    page.goto(live_server.url + "/buscar/")
+    page.fill("#id_q", "familia")
+    page.fill("#id_age", "9")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#results")
+    items = page.locator("#results .service-item")
+    assert items.count() > 0
+    assert "9" in items.first.locator(".reasons").inner_text()
+    assert page.locator("#searchmap .leaflet-marker-icon").count() == items.count()

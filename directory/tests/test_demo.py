@@ -104,3 +104,9 @@ def test_the_command_refuses_to_load_over_an_existing_map():
 def test_the_command_rejects_impossible_sizes_with_a_clear_message():
     with pytest.raises(CommandError, match="territories"):
         call_command("demo_municipality", "--territories", "2", verbosity=0)
+
+
+def test_the_demo_spreads_exactly_the_sites_asked_for():
+    demo_municipality_generate(seed=1, services=40, organizations=10, sites=35, with_users=False)
+    assert Site.objects.count() == 35
+    assert Organization.objects.filter(sites__isnull=True).count() == 0

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--territories", type=int, default=12, help="including region+comuna")
         parser.add_argument("--organizations", type=int, default=None)
         parser.add_argument(
+            "--sites", type=int, default=None, help="total sites (default: 1-3 per organization)"
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing if a map is already loaded"
         )
         parser.add_argument("--no-users", action="store_true", help="skip the demo users")
@@ -47,6 +50,7 @@ class Command(BaseCommand):
                 services=services,
                 territories=options["territories"],
                 organizations=options["organizations"],
+                sites=options["sites"],
                 with_users=not options["no_users"],
                 progress=progress,
             )

@@ -1,0 +1,34 @@
+/* Search page: plots the results listed beside the map and fills lat/lon from the device. */
+(function () {
+  "use strict";
+  var t = JSON.parse(document.getElementById("search-i18n").textContent);
+
+  window.puenteSearchMap = function (map) {
+    var layer = L.featureGroup().addTo(map);
+    document.querySelectorAll("#results .service-item[data-lat]").forEach(function (item) {
+      var name = item.querySelector(".result-name").textContent;
+      var marker = L.marker([parseFloat(item.dataset.lat), parseFloat(item.dataset.lon)], {
+        title: name, alt: name,
+      });
+      marker.bindPopup(name);
+      layer.addLayer(marker);
+    });
+    if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 16 });
+  };
+
+  var button = document.getElementById("use-location");
+  var status = document.getElementById("location-status");
+  button.addEventListener("click", function () {
+    if (!navigator.geolocation) { status.textContent = t.unavailable; return; }
+    status.textContent = t.locating;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        document.getElementById("id_lat").value = position.coords.latitude.toFixed(6);
+        document.getElementById("id_lon").value = position.coords.longitude.toFixed(6);
+        status.textContent = t.located;
+      },
+      function () { status.textContent = t.denied; },
+      { timeout: 10000 }
+    );
+  });
+})();
