@@ -45,7 +45,6 @@ def ensure_demo(*, services: int, sites: int, territories: int, seed: int = 11) 
         return
     if Service.objects.exists():
         call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)  # the seeded taxonomy comes back
     started = time.perf_counter()
     call_command(
         "demo_municipality",

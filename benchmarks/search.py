@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     bench_database_url,
     ensure_demo,
     http_server,
@@ -26,14 +26,34 @@ from _common import (  # noqa: E402
 )
 
 WORDS = [
-    "psicologica", "familia", "escolar", "salud", "parentalidad", "legal", "alimentacion",
-    "reparacion", "orientacion", "taller", "emprendimiento", "psicolojia", "crianza", "",
+    "psicologica",
+    "familia",
+    "escolar",
+    "salud",
+    "parentalidad",
+    "legal",
+    "alimentacion",
+    "reparacion",
+    "orientacion",
+    "taller",
+    "emprendimiento",
+    "psicolojia",
+    "crianza",
+    "",
 ]
 CATEGORIES = [
-    "social", "social.education", "social.health", "social.food", "specialized",
-    "specialized.psychological_care", "specialized.parenting_school",
-    "specialized.family_strengthening", "specialized.positive_parenting",
-    "specialized.legal_aid", "protection", None,
+    "social",
+    "social.education",
+    "social.health",
+    "social.food",
+    "specialized",
+    "specialized.psychological_care",
+    "specialized.parenting_school",
+    "specialized.family_strengthening",
+    "specialized.positive_parenting",
+    "specialized.legal_aid",
+    "protection",
+    None,
 ]
 
 
@@ -71,7 +91,7 @@ def run_selector(queries: list[dict[str, object]]) -> list[float]:
             text=str(q.get("q", "")),
             category_code=q.get("category"),  # type: ignore[arg-type]
             age=q["age"],  # type: ignore[arg-type]
-            near=Point(q["lon"], q["lat"], srid=4326),  # type: ignore[arg-type]
+            near=Point(q["lon"], q["lat"], srid=4326),
             per_page=20,
         )
         timings.append((time.perf_counter() - started) * 1000)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -207,6 +208,24 @@ class ServiceAdmin(OfferPermissionMixin, OwnOrganizationChoicesMixin, SimpleHist
     inlines = [EligibilityInline, ServiceAtSiteInline]
     formfield_overrides = URL_FIELDS_HTTPS
     list_select_related = ("organization",)
+
+    def get_urls(self) -> list[URLPattern]:
+        from directory.admin_views import spreadsheet_template_view, spreadsheet_upload_view
+
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "spreadsheet/",
+                wrap(lambda request: spreadsheet_upload_view(request, self)),
+                name="directory_service_spreadsheet",
+            ),
+            path(
+                "spreadsheet/template.<str:fmt>",
+                wrap(spreadsheet_template_view),
+                name="directory_service_spreadsheet_template",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
         from directory.selectors import service_list_with_capacity

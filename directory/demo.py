@@ -36,6 +36,7 @@ from directory.models import (
     Territory,
     TerritoryLevel,
 )
+from directory.services import taxonomy_ensure_seeded
 
 DEMO_PASSWORD = "puente-demo"  # noqa: S105 - printed on purpose for the demo logins
 COMUNA_NAME = "Río Claro"
@@ -286,6 +287,7 @@ def demo_municipality_generate(
         raise ValueError("services must be at least 1")
     if demo_is_loaded():
         raise ValueError("the database already holds a service map; use an empty database")
+    taxonomy_ensure_seeded()
     rng = random.Random(seed)
     summary = DemoSummary()
     n_orgs = organizations or max(30, services // 4)

@@ -250,17 +250,23 @@ def service_search(
     order: list[Any] = []
     if text:
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        folded = ImmutableUnaccent(Lower(Value(text)))
-        qs = qs.filter(
-            Q(service__search_vector=query) | Q(service__search_name__trigram_word_similar=folded)
-        ).annotate(
-            relevance=SearchRank(F("service__search_vector"), query)
-            + TrigramWordSimilarity(folded, "service__search_name")  # type: ignore[arg-type]
-        )
-        order.append(F("relevance").desc())
-        reasons_for.append(
-            lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
-        )
+        # Full-text first; only when no service at all matches the words (a typo, say)
+        # fall back to trigram similarity. One predicate at a time keeps each on its own
+        # GIN index: an OR of both defeats the planner and scans every service.
+        if Service.objects.filter(search_vector=query).exists():
+            qs = qs.filter(service__search_vector=query)
+            relevance: Any = SearchRank(F("service__search_vector"), query)
+            reasons_for.append(
+                lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
+            )
+        else:
+            folded = ImmutableUnaccent(Lower(Value(text)))
+            qs = qs.filter(service__search_name__trigram_word_similar=folded)
+            relevance = TrigramWordSimilarity(folded, "service__search_name")  # type: ignore[arg-type]
+            reasons_for.append(lambda row: _("Its name resembles “%(text)s”.") % {"text": text})
+        if near is None:  # with a point, distance orders and relevance would only cost
+            qs = qs.annotate(relevance=relevance)
+            order.append(F("relevance").desc())
     if category_code:
         term_ids = taxonomy_term_descendant_ids(code=category_code)
         term_names = dict(TaxonomyTerm.objects.filter(id__in=term_ids).values_list("id", "name"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import Any
 
@@ -167,3 +168,15 @@ def services_flag_verification_due(*, today: date | None = None) -> int:
     )
     Service.objects.filter(id__in=due_ids, verification_due=False).update(verification_due=True)
     return len(due_ids)
+
+
+@transaction.atomic
+def taxonomy_ensure_seeded() -> None:
+    """Put back the seeded categories after a ``flush`` (migrations do not run again).
+
+    The terms are defined once, in the data migration; this reuses it.
+    """
+    from django.apps import apps
+
+    seed_migration = importlib.import_module("directory.migrations.0002_seed_taxonomy")
+    seed_migration.seed(apps, None)

@@ -110,3 +110,10 @@ def test_the_demo_spreads_exactly_the_sites_asked_for():
     demo_municipality_generate(seed=1, services=40, organizations=10, sites=35, with_users=False)
     assert Site.objects.count() == 35
     assert Organization.objects.filter(sites__isnull=True).count() == 0
+
+
+def test_the_demo_restores_the_categories_after_a_flush():
+    TaxonomyTerm.objects.filter(parent__isnull=False).delete()
+    TaxonomyTerm.objects.all().delete()
+    demo_municipality_generate(seed=1, services=20, with_users=False)
+    assert TaxonomyTerm.objects.filter(code="specialized.legal_aid").exists()
