@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from accounts.models import Role
 from tests.factories import OrganizationFactory, user_with_role
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the product's default language, as a new request would."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

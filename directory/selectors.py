@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,11 +11,24 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField, PointField
-from django.contrib.gis.db.models.functions import GeoFunc
+from django.contrib.gis.db.models.functions import Distance, GeoFunc
+from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import Exists, F, FloatField, Func, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Exists,
+    F,
+    FloatField,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -173,6 +187,24 @@ class KnnDistance(Func):
     output_field = FloatField()
 
 
+# Columns a result list never shows; the tsvector alone is most of a service row.
+HEAVY_COLUMNS = (
+    "service__search_vector",
+    "service__search_name",
+    "service__description",
+    "service__application_process",
+    "site__point_mercator",
+    "site__description",
+    "site__accessibility_notes",
+)
+
+
+@functools.cache
+def _to_mercator() -> CoordTransform:
+    # Built once: constructing it looks the SRS up in spatial_ref_sys every time.
+    return CoordTransform(SpatialReference(4326), SpatialReference(3857))
+
+
 @dataclass(frozen=True)
 class SearchHit:
     service_at_site: ServiceAtSite
@@ -188,22 +220,23 @@ class SearchPage:
     has_next: bool
 
 
-def taxonomy_term_descendant_ids(*, code: str) -> set[UUID]:
-    """The term with this code and every term below it (the taxonomy is small)."""
-    terms = list(TaxonomyTerm.objects.values_list("id", "code", "parent_id"))
+def taxonomy_term_descendants(*, code: str) -> dict[UUID, str]:
+    """The term with this code and every term below it, id to name (one small query)."""
+    terms = list(TaxonomyTerm.objects.values_list("id", "code", "parent_id", "name"))
     by_parent: dict[UUID | None, list[UUID]] = {}
+    names: dict[UUID, str] = {}
     root: UUID | None = None
-    for term_id, term_code, parent_id in terms:
+    for term_id, term_code, parent_id, name in terms:
         by_parent.setdefault(parent_id, []).append(term_id)
+        names[term_id] = name
         if term_code == code:
             root = term_id
-    if root is None:
-        return set()
-    found, stack = set(), [root]
+    found: dict[UUID, str] = {}
+    stack = [root] if root is not None else []
     while stack:
         current = stack.pop()
         if current not in found:
-            found.add(current)
+            found[current] = names[current]
             stack.extend(by_parent.get(current, []))
     return found
 
@@ -242,8 +275,12 @@ def service_search(
     otherwise by text relevance, then name. Pages are counted by look-ahead (one row
     more than asked) rather than COUNT(*), which would cost a full scan at scale.
     """
-    qs = ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE).select_related(
-        "service", "service__organization", "service__eligibility", "site", "site__territory"
+    # Only the two joins every filter needs; the rest is fetched for the page's rows
+    # afterwards. Each extra join here multiplies planning time at 100,000 services.
+    qs = (
+        ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
+        .select_related("service", "site")
+        .defer(*HEAVY_COLUMNS)
     )
     reasons_for: list[Callable[[ServiceAtSite], str | None]] = []
     text = text.strip()
@@ -268,8 +305,8 @@ def service_search(
             qs = qs.annotate(relevance=relevance)
             order.append(F("relevance").desc())
     if category_code:
-        term_ids = taxonomy_term_descendant_ids(code=category_code)
-        term_names = dict(TaxonomyTerm.objects.filter(id__in=term_ids).values_list("id", "name"))
+        term_names = taxonomy_term_descendants(code=category_code)
+        term_ids = list(term_names)
         links = Service.categories.through.objects
         qs = qs.filter(
             Exists(links.filter(service_id=OuterRef("service_id"), taxonomyterm_id__in=term_ids))
@@ -329,24 +366,35 @@ def service_search(
             near = Point(near.x, near.y, srid=4326)
         if radius_m is not None:
             qs = qs.filter(site__point__dwithin=(near, D(m=radius_m)))
+        near_mercator = near.transform(_to_mercator(), clone=True)
         qs = qs.annotate(
-            distance_m=KnnDistance(
-                F("site__point"), Value(near, output_field=PointField(srid=4326, geography=True))
-            )
+            knn=KnnDistance(
+                F("site__point_mercator"), Value(near_mercator, output_field=PointField(srid=3857))
+            ),
+            distance_m=Distance("site__point", near),
         )
-        order.insert(0, F("distance_m").asc())
+        # KNN alone: a second sort key on another table turns the index walk into a
+        # full sort. Sites are distinct points, so ties only happen within one site.
+        order = [F("knn").asc()]
         reasons_for.append(
             lambda row: (
                 _("It is %(distance)s away.")
                 % {"distance": format_distance(getattr(row, "distance_m", 0.0))}
             )
         )
-    if category_code:
-        qs = qs.prefetch_related("service__categories")
-    qs = qs.order_by(*order, "service__name", "id")
+    # With a point, KNN alone orders: any second key (even the id) makes PostgreSQL
+    # sort every row instead of walking the index. Only services sharing one site tie.
+    qs = qs.order_by(*order) if near is not None else qs.order_by(*order, "service__name", "id")
     page = max(1, page)
     start = (page - 1) * per_page
     rows = list(qs[start : start + per_page + 1])
+    related = ["service__organization", "service__eligibility", "site__territory"]
+    if category_code:
+        related.append("service__categories")
+    prefetch_related_objects(rows, *related)
+    for row in rows:
+        if near is not None:  # a Measure from Distance(); keep plain metres
+            row.distance_m = row.distance_m.m  # type: ignore[attr-defined]
     hits = [
         SearchHit(
             service_at_site=row,

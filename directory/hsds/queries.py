@@ -1,0 +1,168 @@
+"""Querysets behind the HSDS API and export, each fetching what its serializer reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from directory.models import (
+    SEARCH_CONFIG,
+    Organization,
+    Service,
+    ServiceAtSite,
+    Site,
+    Taxonomy,
+    TaxonomyTerm,
+)
+
+
+def _links() -> Prefetch[Any]:
+    return Prefetch(
+        "service_at_sites",
+        queryset=ServiceAtSite.objects.select_related("site").order_by("site__name", "id"),
+    )
+
+
+def service_queryset(*, full: bool) -> QuerySet[Service]:
+    qs = Service.objects.select_related("organization", "eligibility", "verified_by").order_by(
+        "name", "id"
+    )
+    qs = qs.prefetch_related(_links())
+    if full:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "categories",
+                queryset=TaxonomyTerm.objects.select_related("taxonomy").order_by("code"),
+            ),
+            "eligibility__service_area",
+        )
+    else:
+        qs = qs.prefetch_related("eligibility__service_area")
+    return qs
+
+
+def service_search(
+    *,
+    qs: QuerySet[Service],
+    search: str | None = None,
+    taxonomy_term_id: UUID | None = None,
+    taxonomy_id: UUID | None = None,
+    organization_id: UUID | None = None,
+    modified_after: datetime | None = None,
+    postcode: str | None = None,
+    point: Point | None = None,
+    radius_m: float | None = None,
+) -> QuerySet[Service]:
+    if search:
+        qs = qs.filter(
+            search_vector=SearchQuery(search, config=SEARCH_CONFIG, search_type="websearch")
+        )
+    if taxonomy_term_id:
+        qs = qs.filter(
+            id__in=Service.objects.filter(
+                Q(categories__id=taxonomy_term_id) | Q(categories__parent_id=taxonomy_term_id)
+            ).values("id")
+        )
+    if taxonomy_id:
+        qs = qs.filter(
+            id__in=Service.objects.filter(categories__taxonomy_id=taxonomy_id).values("id")
+        )
+    if organization_id:
+        qs = qs.filter(organization_id=organization_id)
+    if modified_after:
+        qs = qs.filter(last_modified__gte=modified_after)
+    if postcode:
+        qs = qs.filter(
+            id__in=ServiceAtSite.objects.filter(site__postal_code__iexact=postcode).values(
+                "service_id"
+            )
+        )
+    if point is not None:
+        nearest = (
+            ServiceAtSite.objects.filter(service_id=OuterRef("pk"))
+            .annotate(d=Distance("site__point", point))
+            .order_by("d")
+            .values("d")[:1]
+        )
+        qs = qs.filter(service_at_sites__isnull=False).annotate(distance=Subquery(nearest))
+        if radius_m is not None:
+            qs = qs.filter(
+                id__in=ServiceAtSite.objects.filter(
+                    site__point__dwithin=(point, D(m=radius_m))
+                ).values("service_id")
+            )
+        qs = qs.distinct().order_by("distance", "name", "id")
+    return qs
+
+
+def service_at_site_queryset(*, full: bool) -> QuerySet[ServiceAtSite]:
+    qs = ServiceAtSite.objects.select_related(
+        "site", "service", "service__organization", "service__eligibility", "service__verified_by"
+    ).order_by("service__name", "site__name", "id")
+    return qs.prefetch_related(
+        Prefetch(
+            "service__service_at_sites", queryset=ServiceAtSite.objects.select_related("site")
+        ),
+        "service__eligibility__service_area",
+    )
+
+
+def service_at_site_search(
+    *,
+    qs: QuerySet[ServiceAtSite],
+    search: str | None = None,
+    taxonomy_term_id: UUID | None = None,
+    taxonomy_id: UUID | None = None,
+    organization_id: UUID | None = None,
+    modified_after: datetime | None = None,
+    postcode: str | None = None,
+    point: Point | None = None,
+    radius_m: float | None = None,
+) -> QuerySet[ServiceAtSite]:
+    if search or taxonomy_term_id or taxonomy_id or organization_id:
+        services = service_search(
+            qs=Service.objects.all(),
+            search=search,
+            taxonomy_term_id=taxonomy_term_id,
+            taxonomy_id=taxonomy_id,
+            organization_id=organization_id,
+        )
+        qs = qs.filter(service_id__in=services.values("id"))
+    if modified_after:
+        qs = qs.filter(
+            Q(last_modified__gte=modified_after)
+            | Q(service__last_modified__gte=modified_after)
+            | Q(site__last_modified__gte=modified_after)
+        )
+    if postcode:
+        qs = qs.filter(site__postal_code__iexact=postcode)
+    if point is not None:
+        qs = qs.annotate(distance=Distance("site__point", point))
+        if radius_m is not None:
+            qs = qs.filter(site__point__dwithin=(point, D(m=radius_m)))
+        qs = qs.order_by("distance", "service__name", "id")
+    return qs
+
+
+def organization_queryset(*, full: bool) -> QuerySet[Organization]:
+    qs = Organization.objects.order_by("name", "id")
+    if full:
+        qs = qs.prefetch_related(
+            "identifiers", Prefetch("sites", queryset=Site.objects.order_by("name", "id"))
+        )
+    return qs
+
+
+def taxonomy_queryset() -> QuerySet[Taxonomy]:
+    return Taxonomy.objects.order_by("name", "id")
+
+
+def taxonomy_term_queryset() -> QuerySet[TaxonomyTerm]:
+    return TaxonomyTerm.objects.select_related("taxonomy").order_by("code", "id")

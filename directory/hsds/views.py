@@ -1,0 +1,413 @@
+"""The HSDS 3.0 read API: public, paged per the HSDS ``Page`` schema, NDJSON on request."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+from django.contrib.gis.geos import Point
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpResponseBase, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory.hsds import queries
+from directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL, profile_files, profile_patch
+from directory.hsds.serializers import (
+    organization_to_hsds,
+    service_at_location_to_hsds,
+    service_to_hsds,
+    taxonomy_term_to_hsds,
+    taxonomy_to_hsds,
+)
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 500
+NDJSON = "application/x-ndjson"
+M = TypeVar("M", bound=Model)
+
+
+class NDJSONRenderer(BaseRenderer):
+    """Lets ``?format=ndjson`` through content negotiation; the view streams the body."""
+
+    media_type = NDJSON
+    format = "ndjson"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return (json.dumps(data, ensure_ascii=False) + "\n").encode()
+
+
+class HsdsNegotiation(DefaultContentNegotiation):
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            # DRF answers an unknown ?format= with a bare 404; say which parameter is wrong.
+            raise ValidationError(
+                {
+                    "format": [
+                        _("Unknown format %(value)r: use json or ndjson.")
+                        % {"value": request.query_params.get("format")}
+                    ]
+                }
+            ) from None
+
+
+class HsdsView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    renderer_classes = [JSONRenderer, NDJSONRenderer]
+    content_negotiation_class = HsdsNegotiation
+
+
+# --- query parameters -------------------------------------------------------------
+
+
+def _bad(name: str, message: str) -> ValidationError:
+    return ValidationError({name: [message]})
+
+
+def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _bad(
+            name,
+            _("%(name)s must be a whole number, not %(value)r.") % {"name": name, "value": raw},
+        ) from None
+    if not low <= value <= high:
+        raise _bad(
+            name,
+            _("%(name)s must be between %(low)s and %(high)s.")
+            % {"name": name, "low": low, "high": high},
+        )
+    return value
+
+
+def _uuid_param(request: Request, name: str) -> uuid.UUID | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise _bad(
+            name, _("%(name)s must be a UUID, not %(value)r.") % {"name": name, "value": raw}
+        ) from None
+
+
+def _float_param(request: Request, name: str, *, low: float, high: float) -> float | None:
+    raw = request.query_params.get(name) or ""
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise _bad(
+            name,
+            _("%(name)s must be a number between %(low)s and %(high)s, not %(value)r.")
+            % {"name": name, "low": low, "high": high, "value": raw},
+        )
+    return value
+
+
+def _datetime_param(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    # A "+" in a query string arrives as a space when the client did not encode it.
+    text = raw.strip().replace(" ", "+") if "T" in raw else raw.strip()
+    try:
+        value = parse_datetime(text)
+        if value is None:
+            day = parse_date(text)
+            value = datetime.combine(day, time.min) if day else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise _bad(
+            name,
+            _("%(name)s must be an ISO 8601 date-time such as 2024-05-01T00:00:00Z, not %(value)r.")
+            % {"name": name, "value": raw},
+        )
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _proximity(request: Request) -> tuple[Point | None, float | None]:
+    lat = _float_param(request, "lat", low=-90, high=90)
+    lon = _float_param(request, "lon", low=-180, high=180)
+    radius = _float_param(request, "radius", low=0, high=1_000_000)
+    if radius is None:
+        # HSDS's own name for the distance is ``proximity``.
+        radius = _float_param(request, "proximity", low=0, high=1_000_000)
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise _bad(missing, _("lat and lon must be given together."))
+    if lat is None or lon is None:
+        if radius is not None:
+            raise _bad("radius", _("A radius needs lat and lon."))
+        return None, None
+    return Point(lon, lat, srid=4326), radius
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    point, radius = _proximity(request)
+    return {
+        "search": request.query_params.get("search", "").strip() or None,
+        "taxonomy_term_id": _uuid_param(request, "taxonomy_term_id"),
+        "taxonomy_id": _uuid_param(request, "taxonomy_id"),
+        "organization_id": _uuid_param(request, "organization_id"),
+        "modified_after": _datetime_param(request, "modified_after"),
+        "postcode": request.query_params.get("postcode", "").strip() or None,
+        "point": point,
+        "radius_m": radius,
+    }
+
+
+def _bool_param(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name, "").strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise _bad(name, _("%(name)s must be true or false.") % {"name": name})
+
+
+# --- paging -----------------------------------------------------------------------
+
+
+def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
+    def lines() -> Iterator[bytes]:
+        for item in items:
+            yield (json.dumps(item, ensure_ascii=False) + "\n").encode()
+
+    return StreamingHttpResponse(lines(), content_type=NDJSON)
+
+
+def paged(
+    request: Request, qs: QuerySet[M], to_hsds: Callable[[M], dict[str, Any]]
+) -> HttpResponseBase:
+    if request.query_params.get("format") == "ndjson":
+        return _ndjson(to_hsds(obj) for obj in qs.iterator(chunk_size=500))
+    page = _int_param(request, "page", default=1, low=1, high=10_000_000)
+    per_page = _int_param(request, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
+    total = qs.count()
+    start = (page - 1) * per_page
+    contents = [to_hsds(obj) for obj in qs[start : start + per_page]] if start < total else []
+    total_pages = math.ceil(total / per_page)
+    return Response(
+        {
+            "total_items": total,
+            "total_pages": total_pages,
+            "page_number": page,
+            "size": len(contents),
+            "first_page": page == 1,
+            "last_page": page >= total_pages,
+            "empty": not contents,
+            "contents": contents,
+        }
+    )
+
+
+def _get_or_404(qs: QuerySet[M], raw_id: str) -> M:
+    try:
+        pk = uuid.UUID(raw_id)
+    except ValueError:
+        raise NotFound(_("No record has the id %(id)r.") % {"id": raw_id}) from None
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("No record has the id %(id)r.") % {"id": raw_id})
+    return obj
+
+
+def _with_distance(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+    distance = getattr(obj, "distance", None)
+    if distance is not None:
+        data["distance"] = round(distance.m, 1)
+    return data
+
+
+# --- views ------------------------------------------------------------------------
+
+
+class RootView(HsdsView):
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "version": HSDS_VERSION,
+                "profile": request.build_absolute_uri(reverse("directory:hsds:profile")),
+                "openapi_url": OPENAPI_URL,
+            }
+        )
+
+
+class ProfileIndexView(HsdsView):
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "name": "Puente",
+                "description": _(
+                    "The Puente profile of HSDS 3.0: JSON Merge Patches (RFC 7386) adding the "
+                    "kind, modality, access routes, structured eligibility and capacity of "
+                    "child-protection services."
+                ),
+                "hsds_version": HSDS_VERSION,
+                "schemas": [
+                    {
+                        "name": name.removesuffix(".json"),
+                        "url": request.build_absolute_uri(
+                            reverse("directory:hsds:profile_schema", kwargs={"name": name})
+                        ),
+                    }
+                    for name in profile_files()
+                ],
+            }
+        )
+
+
+class ProfileSchemaView(HsdsView):
+    def get(self, request: Request, name: str) -> Response:
+        if name not in profile_files():
+            raise NotFound(_("The profile has no schema %(name)r.") % {"name": name})
+        return Response(profile_patch(name))
+
+
+class ServiceListView(HsdsView):
+    def get(self, request: Request) -> HttpResponseBase:
+        filters = _filters(request)
+        qs = queries.service_search(qs=queries.service_queryset(full=False), **filters)
+
+        def item(service: Any) -> dict[str, Any]:
+            return _with_distance(service, service_to_hsds(service, full=False))
+
+        return paged(request, qs, item)
+
+
+class ServiceDetailView(HsdsView):
+    def get(self, request: Request, id: str) -> Response:
+        service = _get_or_404(queries.service_queryset(full=True), id)
+        return Response(service_to_hsds(service, full=True))
+
+
+class OrganizationListView(HsdsView):
+    def get(self, request: Request) -> HttpResponseBase:
+        qs = queries.organization_queryset(full=False)
+        search = request.query_params.get("search", "").strip()
+        if search:
+            qs = qs.filter(name__unaccent__icontains=search)
+        return paged(request, qs, organization_to_hsds)
+
+
+class OrganizationDetailView(HsdsView):
+    def get(self, request: Request, id: str) -> Response:
+        organization = _get_or_404(queries.organization_queryset(full=True), id)
+        full_service = _bool_param(request, "full_service")
+        services = queries.service_queryset(full=full_service).filter(
+            organization_id=organization.pk
+        )
+        return Response(
+            organization_to_hsds(
+                organization,
+                full=True,
+                services=[service_to_hsds(s, full=full_service) for s in services],
+            )
+        )
+
+
+class ServiceAtLocationListView(HsdsView):
+    def get(self, request: Request) -> HttpResponseBase:
+        filters = _filters(request)
+        qs = queries.service_at_site_search(
+            qs=queries.service_at_site_queryset(full=False), **filters
+        )
+
+        def item(link: Any) -> dict[str, Any]:
+            data = service_at_location_to_hsds(link, full=False, with_service=True)
+            return _with_distance(link, data)
+
+        return paged(request, qs, item)
+
+
+class ServiceAtLocationDetailView(HsdsView):
+    def get(self, request: Request, id: str) -> Response:
+        link = _get_or_404(queries.service_at_site_queryset(full=True), id)
+        return Response(service_at_location_to_hsds(link, full=True, with_service=True))
+
+
+class TaxonomyListView(HsdsView):
+    def get(self, request: Request) -> HttpResponseBase:
+        qs = queries.taxonomy_queryset()
+        search = request.query_params.get("search", "").strip()
+        if search:
+            qs = qs.filter(name__unaccent__icontains=search)
+        return paged(request, qs, taxonomy_to_hsds)
+
+
+class TaxonomyDetailView(HsdsView):
+    def get(self, request: Request, id: str) -> Response:
+        return Response(taxonomy_to_hsds(_get_or_404(queries.taxonomy_queryset(), id)))
+
+
+class TaxonomyTermListView(HsdsView):
+    def get(self, request: Request) -> HttpResponseBase:
+        qs = queries.taxonomy_term_queryset()
+        search = request.query_params.get("search", "").strip()
+        if search:
+            qs = qs.filter(name__unaccent__icontains=search)
+        taxonomy_id = _uuid_param(request, "taxonomy_id")
+        if taxonomy_id:
+            qs = qs.filter(taxonomy_id=taxonomy_id)
+        parent_id = _uuid_param(request, "parent_id")
+        if parent_id:
+            qs = qs.filter(parent_id=parent_id)
+        if _bool_param(request, "top_only"):
+            qs = qs.filter(parent__isnull=True)
+        return paged(request, qs, taxonomy_term_to_hsds)
+
+
+class TaxonomyTermDetailView(HsdsView):
+    def get(self, request: Request, id: str) -> Response:
+        return Response(taxonomy_term_to_hsds(_get_or_404(queries.taxonomy_term_queryset(), id)))
+
+
+class ExportZipView(HsdsView):
+    def get(self, request: Request) -> FileResponse:
+        from directory.hsds.exporter import hsds_export_zip
+
+        return FileResponse(
+            hsds_export_zip(),
+            as_attachment=True,
+            filename="puente-hsds.zip",
+            content_type="application/zip",
+        )
