@@ -36,7 +36,7 @@ from directory.models import (
     Territory,
     TerritoryLevel,
 )
-from directory.services import taxonomy_ensure_seeded
+from directory.services import search_words_refresh, taxonomy_ensure_seeded
 
 DEMO_PASSWORD = "puente-demo"  # noqa: S105 - printed on purpose for the demo logins
 COMUNA_NAME = "Río Claro"
@@ -511,6 +511,7 @@ def demo_municipality_generate(
 
     if with_users:
         summary.users = _demo_users(orgs=orgs)
+    search_words_refresh()
     return summary
 
 

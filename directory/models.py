@@ -18,7 +18,6 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -212,7 +211,9 @@ SEARCH_CONFIG = "spanish_unaccent"  # Spanish stemming over unaccented words (mi
 
 
 class ImmutableUnaccent(models.Func):
-    """``puente_unaccent``: unaccent() wrapped as IMMUTABLE so it can feed indexes."""
+    """``puente_unaccent``: unaccent() wrapped as IMMUTABLE so it can feed indexes.
+
+    Kept because migration 0003 refers to it."""
 
     function = "puente_unaccent"
     output_field = models.TextField()
@@ -288,14 +289,9 @@ class Service(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    search_name = models.GeneratedField(
-        expression=ImmutableUnaccent(Lower("name")),
-        output_field=models.TextField(),
-        db_persist=True,
-    )
 
     history = HistoricalRecords(
-        excluded_fields=["last_modified", "verification_due", "search_vector", "search_name"]
+        excluded_fields=["last_modified", "verification_due", "search_vector"]
     )
 
     class Meta:
@@ -307,9 +303,6 @@ class Service(models.Model):
             models.Index(fields=["organization"]),
             models.Index(fields=["last_modified"]),
             GinIndex(fields=["search_vector"], name="service_search_vector_gin"),
-            GinIndex(
-                fields=["search_name"], opclasses=["gin_trgm_ops"], name="service_search_name_trgm"
-            ),
         ]
 
     def __str__(self) -> str:

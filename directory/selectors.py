@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +17,7 @@ from django.contrib.gis.db.models.functions import Distance, GeoFunc
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     Exists,
     F,
@@ -29,7 +31,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -38,7 +40,6 @@ from accounts.selectors import AnyUser, user_organization_ids, user_roles
 from directory.models import (
     SEARCH_CONFIG,
     AccessRoute,
-    ImmutableUnaccent,
     Service,
     ServiceAtSite,
     ServiceStatus,
@@ -190,7 +191,6 @@ class KnnDistance(Func):
 # Columns a result list never shows; the tsvector alone is most of a service row.
 HEAVY_COLUMNS = (
     "service__search_vector",
-    "service__search_name",
     "service__description",
     "service__application_process",
     "site__point_mercator",
@@ -252,6 +252,56 @@ def territory_descendant_ids(*, territory_id: UUID) -> set[UUID]:
     return found
 
 
+# Below this many matching services, fetching them by id and sorting their sites by
+# distance beats walking the KNN index: a rare combination of filters would make the
+# walk visit most of the 150,000 sites before finding twenty that pass.
+CANDIDATE_CAP = 2000
+
+
+def _estimated_rows(qs: QuerySet[Any]) -> float:
+    plan = json.loads(qs.explain(format="json"))
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _has_text_match(query: SearchQuery) -> bool:
+    """Does any service match? Without LIMIT 1, which tempts the planner into a full scan
+    hoping for an early hit that a misspelt word never gives."""
+    matching = Service.objects.filter(search_vector=query).order_by()
+    if _estimated_rows(matching) > CANDIDATE_CAP:
+        return True
+    return matching.count() > 0  # few expected: a bitmap scan of the GIN index
+
+
+def search_text_correct(*, text: str, threshold: float = 0.4) -> str | None:
+    """The text with each word replaced by the closest word the directory uses.
+
+    Trigram similarity against the vocabulary (migration 0005), as pg_trgm's docs
+    suggest for spelling correction. ``None`` when no word could be corrected.
+    """
+    from django.db import connection
+
+    words = [w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3]
+    corrected: list[str] = []
+    changed = False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_limit(%s)", [threshold])
+        for word in words:
+            cursor.execute(
+                "SELECT word FROM directory_search_word WHERE word %% puente_unaccent(%s) "
+                "ORDER BY word <-> puente_unaccent(%s), ndoc DESC LIMIT 1",
+                [word, word],
+            )
+            found = cursor.fetchone()
+            if found and found[0] != word:
+                changed = True
+            corrected.append(found[0] if found else word)
+    return " ".join(corrected) if changed else None
+
+
+def _on(prefix: str, **lookups: Any) -> Q:
+    return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+
 def service_search(
     *,
     text: str = "",
@@ -282,34 +332,45 @@ def service_search(
         .select_related("service", "site")
         .defer(*HEAVY_COLUMNS)
     )
+    # Filters on the service, written once for both shapes of the query: on Service
+    # itself (prefix "") and through ServiceAtSite (prefix "service__").
+    service_filters: list[Callable[[str], Q]] = []
     reasons_for: list[Callable[[ServiceAtSite], str | None]] = []
     text = text.strip()
     order: list[Any] = []
     if text:
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        # Full-text first; only when no service at all matches the words (a typo, say)
-        # fall back to trigram similarity. One predicate at a time keeps each on its own
-        # GIN index: an OR of both defeats the planner and scans every service.
-        if Service.objects.filter(search_vector=query).exists():
-            qs = qs.filter(service__search_vector=query)
-            relevance: Any = SearchRank(F("service__search_vector"), query)
+        if not _has_text_match(query):
+            corrected = search_text_correct(text=text)
+            if corrected:
+                query = SearchQuery(corrected, config=SEARCH_CONFIG, search_type="websearch")
+                reasons_for.append(
+                    lambda row: (
+                        _("It matches “%(corrected)s” (you wrote “%(text)s”).")
+                        % {"corrected": corrected, "text": text}
+                    )
+                )
+        if not reasons_for:
             reasons_for.append(
                 lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
             )
-        else:
-            folded = ImmutableUnaccent(Lower(Value(text)))
-            qs = qs.filter(service__search_name__trigram_word_similar=folded)
-            relevance = TrigramWordSimilarity(folded, "service__search_name")  # type: ignore[arg-type]
-            reasons_for.append(lambda row: _("Its name resembles “%(text)s”.") % {"text": text})
+        service_filters.append(lambda p: _on(p, search_vector=query))
         if near is None:  # with a point, distance orders and relevance would only cost
-            qs = qs.annotate(relevance=relevance)
+            qs = qs.annotate(relevance=SearchRank(F("service__search_vector"), query))
             order.append(F("relevance").desc())
     if category_code:
         term_names = taxonomy_term_descendants(code=category_code)
         term_ids = list(term_names)
         links = Service.categories.through.objects
-        qs = qs.filter(
-            Exists(links.filter(service_id=OuterRef("service_id"), taxonomyterm_id__in=term_ids))
+        service_filters.append(
+            lambda p: Q(
+                Exists(
+                    links.filter(
+                        service_id=OuterRef("service_id" if p else "id"),
+                        taxonomyterm_id__in=term_ids,
+                    )
+                )
+            )
         )
         reasons_for.append(
             lambda row: (
@@ -326,16 +387,31 @@ def service_search(
             )
         )
     if age is not None:
-        qs = qs.filter(
-            Q(service__eligibility__min_age__isnull=True)
-            | Q(service__eligibility__min_age__lte=age),
-            Q(service__eligibility__max_age__isnull=True)
-            | Q(service__eligibility__max_age__gte=age),
+        service_filters.append(
+            lambda p: (
+                (_on(p, eligibility__min_age__isnull=True) | _on(p, eligibility__min_age__lte=age))
+                & (
+                    _on(p, eligibility__max_age__isnull=True)
+                    | _on(p, eligibility__max_age__gte=age)
+                )
+            )
         )
         reasons_for.append(lambda row: _("It admits children aged %(age)s.") % {"age": age})
     if sex:
-        qs = qs.filter(
-            Q(service__eligibility__sexes__len=0) | Q(service__eligibility__sexes__contains=[sex])
+        service_filters.append(
+            lambda p: _on(p, eligibility__sexes__len=0) | _on(p, eligibility__sexes__contains=[sex])
+        )
+    if modality:
+        service_filters.append(lambda p: _on(p, modality=modality))
+        reasons_for.append(
+            lambda row: (
+                _("Modality: %(modality)s.") % {"modality": row.service.get_modality_display()}
+            )
+        )
+    if access_route:
+        service_filters.append(lambda p: _on(p, access_routes__contains=[access_route]))
+        reasons_for.append(
+            lambda row: _("It accepts %(route)s.") % {"route": AccessRoute(access_route).label}
         )
     if territory_id:
         qs = qs.filter(site__territory_id__in=territory_descendant_ids(territory_id=territory_id))
@@ -344,23 +420,26 @@ def service_search(
                 _("It is located in %(territory)s.") % {"territory": row.site.territory.name}
             )
         )
-    if modality:
-        qs = qs.filter(service__modality=modality)
-        reasons_for.append(
-            lambda row: (
-                _("Modality: %(modality)s.") % {"modality": row.service.get_modality_display()}
-            )
-        )
-    if access_route:
-        qs = qs.filter(service__access_routes__contains=[access_route])
-        reasons_for.append(
-            lambda row: _("It accepts %(route)s.") % {"route": AccessRoute(access_route).label}
-        )
     if open_slots_only:
         qs = qs.filter(capacity__gt=0)
         reasons_for.append(
             lambda row: _("It has %(slots)s slots at this site.") % {"slots": row.capacity}
         )
+    candidates: list[UUID] | None = None
+    if near is not None and service_filters:
+        matching = (
+            Service.objects.filter(status=ServiceStatus.ACTIVE)
+            .filter(*[f("") for f in service_filters])
+            .order_by()  # Service's default ordering by name would sort every match
+        )
+        # Ask the planner, not the data: counting a common match costs more than the
+        # whole search, while its estimate is about a millisecond.
+        if _estimated_rows(matching) <= CANDIDATE_CAP:
+            candidates = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP * 5])
+    if candidates is not None:
+        qs = qs.filter(service_id__in=candidates)
+    else:
+        qs = qs.filter(*[f("service__") for f in service_filters])
     if near is not None:
         if near.srid is None:
             near = Point(near.x, near.y, srid=4326)
@@ -373,18 +452,17 @@ def service_search(
             ),
             distance_m=Distance("site__point", near),
         )
-        # KNN alone: a second sort key on another table turns the index walk into a
-        # full sort. Sites are distinct points, so ties only happen within one site.
-        order = [F("knn").asc()]
+        # KNN alone: a second sort key, even the id, makes PostgreSQL sort every row
+        # instead of walking the index. Only services sharing one site can tie.
+        qs = qs.order_by("knn")
         reasons_for.append(
             lambda row: (
                 _("It is %(distance)s away.")
                 % {"distance": format_distance(getattr(row, "distance_m", 0.0))}
             )
         )
-    # With a point, KNN alone orders: any second key (even the id) makes PostgreSQL
-    # sort every row instead of walking the index. Only services sharing one site tie.
-    qs = qs.order_by(*order) if near is not None else qs.order_by(*order, "service__name", "id")
+    else:
+        qs = qs.order_by(*order, "service__name", "id")
     page = max(1, page)
     start = (page - 1) * per_page
     rows = list(qs[start : start + per_page + 1])

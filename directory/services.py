@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -180,3 +180,12 @@ def taxonomy_ensure_seeded() -> None:
 
     seed_migration = importlib.import_module("directory.migrations.0002_seed_taxonomy")
     seed_migration.seed(apps, None)
+
+
+def search_words_refresh() -> None:
+    """Rebuild the typo-correction vocabulary from the current services.
+
+    CONCURRENTLY keeps searches answering during the rebuild (it needs the unique index).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY directory_search_word")

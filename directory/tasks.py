@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from directory.services import services_flag_verification_due
+from directory.services import search_words_refresh, services_flag_verification_due
 
 
 @shared_task
 def services_flag_verification_due_task() -> int:
     return services_flag_verification_due()
+
+
+@shared_task
+def search_words_refresh_task() -> None:
+    search_words_refresh()

@@ -139,6 +139,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "directory.tasks.services_flag_verification_due_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    "directory-refresh-search-words": {
+        "task": "directory.tasks.search_words_refresh_task",
+        "schedule": crontab(minute=40),  # hourly: new services' words become correctable
+    },
 }
 
 REST_FRAMEWORK = {

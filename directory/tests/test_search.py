@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import AccessRoute, Modality, ServiceStatus, TaxonomyTerm, TerritoryLevel
-from directory.selectors import service_search
+from directory.selectors import search_text_correct, service_search
+from directory.services import search_words_refresh
 from tests.factories import (
     ServiceAtSiteFactory,
     ServiceFactory,
@@ -65,10 +66,20 @@ def test_text_search_understands_spanish_word_forms():
     assert names(service_search(text="orientacion familia")) == ["Orientación a familias"]
 
 
-def test_text_search_forgives_a_typo_by_trigram_similarity():
+def test_text_search_forgives_a_typo_by_the_closest_word_of_the_directory():
     offer("Atención psicológica infantil")
     offer("Asesoría legal")
-    assert names(service_search(text="psicolojica")) == ["Atención psicológica infantil"]
+    search_words_refresh()
+    page = service_search(text="psicolojica")
+    assert names(page) == ["Atención psicológica infantil"]
+    assert "psicologica" in page.hits[0].reasons[0]
+
+
+def test_a_typo_is_corrected_word_by_word_against_the_vocabulary():
+    offer("Orientación familiar")
+    search_words_refresh()
+    assert search_text_correct(text="orientasion familar") == "orientacion familiar"
+    assert search_text_correct(text="orientacion") is None  # nothing to correct
 
 
 def test_text_search_looks_in_the_description_too():
@@ -181,3 +192,19 @@ def test_results_are_paginated_with_a_look_ahead():
     last = service_search(per_page=2, page=3)
     assert (len(first.hits), first.has_next) == (2, True)
     assert (names(last), last.has_next) == (["Servicio 4"], False)
+
+
+@pytest.mark.parametrize("cap", [0, 2000])
+def test_filtered_nearest_first_is_the_same_whether_it_walks_the_index_or_sorts_candidates(
+    monkeypatch, cap
+):
+    import directory.selectors
+
+    monkeypatch.setattr(directory.selectors, "CANDIDATE_CAP", cap)
+    offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
+    offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
+    offer("Otra categoría", point=(0.1, 0.5), categories=["social.food"])
+    page = service_search(category_code="social", near=Point(0.1, 0.5, srid=4326), age=5)
+    assert names(page)[:2] == ["Otra categoría", "Cerca"]
+    page = service_search(category_code="social.health", near=Point(0.1, 0.5, srid=4326))
+    assert names(page) == ["Cerca", "Lejos"]
