@@ -166,6 +166,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# The official Open Referral schemas the importer validates against (CC BY-SA 4.0).
+HSDS_SCHEMA_DIR = os.environ.get("HSDS_SCHEMA_DIR", str(BASE_DIR.parent / "shared" / "hsds"))
+
 DIRECTORY_VERIFICATION_MAX_AGE_DAYS = int(
     os.environ.get("DIRECTORY_VERIFICATION_MAX_AGE_DAYS", "365")
 )
