@@ -20,6 +20,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from directory.category_codes import service_category_codes_refresh
 from directory.models import (
     AccessRoute,
     Eligibility,
@@ -511,6 +512,7 @@ def demo_municipality_generate(
 
     if with_users:
         summary.users = _demo_users(orgs=orgs)
+    service_category_codes_refresh()  # the links were bulk-created, without signals
     search_words_refresh()
     return summary
 

@@ -280,6 +280,12 @@ class Service(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_modified = models.DateTimeField(_("last modified"), auto_now=True)
+    # The codes of the categories and of their ancestors, kept in step with
+    # ``categories`` (signals.py): "category X or below" becomes one GIN lookup that
+    # PostgreSQL can AND with the text index, instead of a join over the link table.
+    category_codes = ArrayField(
+        models.CharField(max_length=50), default=list, blank=True, editable=False
+    )
     # Kept by PostgreSQL itself, so bulk imports and raw updates can never leave
     # the search index stale.
     search_vector = models.GeneratedField(
@@ -291,7 +297,7 @@ class Service(models.Model):
     )
 
     history = HistoricalRecords(
-        excluded_fields=["last_modified", "verification_due", "search_vector"]
+        excluded_fields=["last_modified", "verification_due", "search_vector", "category_codes"]
     )
 
     class Meta:
@@ -303,6 +309,7 @@ class Service(models.Model):
             models.Index(fields=["organization"]),
             models.Index(fields=["last_modified"]),
             GinIndex(fields=["search_vector"], name="service_search_vector_gin"),
+            GinIndex(fields=["category_codes"], name="service_category_codes_gin"),
         ]
 
     def __str__(self) -> str:

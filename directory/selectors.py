@@ -19,12 +19,10 @@ from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
-    Exists,
     F,
     FloatField,
     Func,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -360,18 +358,8 @@ def service_search(
             order.append(F("relevance").desc())
     if category_code:
         term_names = taxonomy_term_descendants(code=category_code)
-        term_ids = list(term_names)
-        links = Service.categories.through.objects
-        service_filters.append(
-            lambda p: Q(
-                Exists(
-                    links.filter(
-                        service_id=OuterRef("service_id" if p else "id"),
-                        taxonomyterm_id__in=term_ids,
-                    )
-                )
-            )
-        )
+        # category_codes holds ancestors too, so a parent's code finds its sub-categories.
+        service_filters.append(lambda p: _on(p, category_codes__contains=[category_code]))
         reasons_for.append(
             lambda row: (
                 _("It offers %(categories)s.")

@@ -208,3 +208,13 @@ def test_filtered_nearest_first_is_the_same_whether_it_walks_the_index_or_sorts_
     assert names(page)[:2] == ["Otra categoría", "Cerca"]
     page = service_search(category_code="social.health", near=Point(0.1, 0.5, srid=4326))
     assert names(page) == ["Cerca", "Lejos"]
+
+
+def test_category_codes_follow_every_change_of_a_services_categories():
+    service = ServiceFactory()
+    service.categories.set(TaxonomyTerm.objects.filter(code="social.health"))
+    service.refresh_from_db()
+    assert service.category_codes == ["social", "social.health"]
+    TaxonomyTerm.objects.get(code="social.health").services.clear()
+    service.refresh_from_db()
+    assert service.category_codes == []
