@@ -420,10 +420,12 @@ def service_search(
             .filter(*[f("") for f in service_filters])
             .order_by()  # Service's default ordering by name would sort every match
         )
-        # Ask the planner, not the data: counting a common match costs more than the
-        # whole search, while its estimate is about a millisecond.
-        if _estimated_rows(matching) <= CANDIDATE_CAP:
-            candidates = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP * 5])
+        # Counted, not estimated: filters on one service are correlated (a category
+        # and an age band, say), the planner multiplies them as if independent, and a
+        # walk for a combination it thinks common but is rare visits every site.
+        found = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP + 1])
+        if len(found) <= CANDIDATE_CAP:
+            candidates = found
     if candidates is not None:
         qs = qs.filter(service_id__in=candidates)
     else:
