@@ -114,11 +114,8 @@ def service_at_site_list_for_map(
         .prefetch_related("service__categories")
         .order_by("service__name", "site__name")
     )
-    if category_code:
-        qs = qs.filter(
-            Q(service__categories__code=category_code)
-            | Q(service__categories__parent__code=category_code)
-        ).distinct()
+    if category_code:  # the codes include ancestors: a parent finds its sub-categories
+        qs = qs.filter(service__category_codes__contains=[category_code])
     if territory_id:
         qs = qs.filter(site__territory_id=territory_id)
     return qs

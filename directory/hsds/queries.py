@@ -65,11 +65,12 @@ def service_search(
             search_vector=SearchQuery(search, config=SEARCH_CONFIG, search_type="websearch")
         )
     if taxonomy_term_id:
-        qs = qs.filter(
-            id__in=Service.objects.filter(
-                Q(categories__id=taxonomy_term_id) | Q(categories__parent_id=taxonomy_term_id)
-            ).values("id")
+        # Service.category_codes holds each category's ancestors: one lookup covers the
+        # term and everything below it, as in directory.selectors.service_search.
+        code = (
+            TaxonomyTerm.objects.filter(pk=taxonomy_term_id).values_list("code", flat=True).first()
         )
+        qs = qs.filter(category_codes__contains=[code]) if code else qs.none()
     if taxonomy_id:
         qs = qs.filter(
             id__in=Service.objects.filter(categories__taxonomy_id=taxonomy_id).values("id")
