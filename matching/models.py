@@ -1,1 +1,673 @@
-"""matching: filled by its own issue; wired now so settings and URLs stay stable."""
+"""Cases (minimal, pseudonymous), alerts, the unified prioritization policy, referrals.
+
+The matching tables hold no names: a case is known by its code. Identity, when a team
+keeps it, lives in ``CaseIdentity``, which only the owning team reads.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.fields import ChoiceArrayField
+from directory.models import AccessRoute, RiskLevel, Sex
+
+# Risk bands in ascending order; the index is the band's rank in the priority.
+RISK_BANDS: tuple[str, ...] = (
+    RiskLevel.LOW,
+    RiskLevel.MODERATE,
+    RiskLevel.HIGH,
+    RiskLevel.VERY_HIGH,
+)
+
+# No 0/O or 1/I: codes are read aloud on the phone between teams.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def case_code_new() -> str:
+    return "C-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def age_in_years(*, birth_date: date, on: date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+class VulnerabilityFactor(models.TextChoices):
+    SCHOOL_DROPOUT = "school_dropout", _("Out of school")
+    CHILD_LABOUR = "child_labour", _("Child labour")
+    DOMESTIC_VIOLENCE = "domestic_violence", _("Violence at home")
+    PARENTAL_SUBSTANCE_USE = "parental_substance_use", _("Substance use by a carer")
+    DISABILITY = "disability", _("Disability")
+    MIGRANT_UNDOCUMENTED = "migrant_undocumented", _("Migrant without papers")
+    HOMELESSNESS = "homelessness", _("Homelessness or precarious housing")
+    TEEN_PREGNANCY = "teen_pregnancy", _("Adolescent pregnancy")
+    PREVIOUS_PROTECTION = "previous_protection", _("Earlier protection measures")
+
+
+class Admissibility(models.TextChoices):
+    PENDING = "pending", _("Pending assessment")
+    ADMITTED = "admitted", _("Admitted")
+    NOT_ADMITTED = "not_admitted", _("Not admitted")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CaseCloseReason(models.TextChoices):
+    PLAN_COMPLETED = "plan_completed", _("Case plan completed")
+    MOVED_AWAY = "moved_away", _("Moved out of the territory")
+    TRANSFERRED = "transferred", _("Transferred to another programme")
+    AGED_OUT = "aged_out", _("Turned 18")
+    NOT_ADMITTED = "not_admitted", _("Not admitted")
+    FAMILY_DECLINED = "family_declined", _("Family declined to continue")
+
+
+class PriorityPolicy(models.Model):
+    """One prioritization policy for the whole network, versioned.
+
+    Rows are never edited: a coordinator's change publishes the next version, so
+    every score ever shown can name the exact rules that produced it.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True, editable=False)
+    created = models.DateTimeField(_("published"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    change_note = models.TextField(_("what changed and why"), blank=True)
+
+    urgent_points = models.PositiveIntegerField(
+        _("points for an urgent-safety flag"),
+        default=10000,
+        help_text=_("Must exceed every risk band plus every other component."),
+    )
+    band_points = models.PositiveIntegerField(
+        _("points per risk band"),
+        default=1000,
+        help_text=_("Low 0, moderate 1×, high 2×, very high 3×. Must exceed all in-band caps."),
+    )
+    overdue_points_per_day = models.PositiveIntegerField(
+        _("points per day a response is overdue"), default=10
+    )
+    overdue_cap = models.PositiveIntegerField(_("cap for overdue responses"), default=200)
+    waiting_points_per_week = models.PositiveIntegerField(_("points per week waiting"), default=8)
+    waiting_cap = models.PositiveIntegerField(_("cap for time waiting"), default=400)
+    young_age_limit_years = models.PositiveSmallIntegerField(
+        _("younger than (years) counts as young"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(18)],
+    )
+    young_age_points_per_year = models.PositiveIntegerField(
+        _("points per year below that age"), default=20
+    )
+    alert_points_each = models.PositiveIntegerField(_("points per active alert"), default=40)
+    alert_cap = models.PositiveIntegerField(_("cap for alerts"), default=160)
+    vulnerability_points_each = models.PositiveIntegerField(
+        _("points per vulnerability factor"), default=15
+    )
+    vulnerability_cap = models.PositiveIntegerField(_("cap for vulnerability factors"), default=90)
+
+    multiple_alert_threshold = models.PositiveSmallIntegerField(
+        _("alerts that make “multiple alerts”"), default=2, validators=[MinValueValidator(2)]
+    )
+    alert_window_days = models.PositiveSmallIntegerField(
+        _("days an alert stays active"), default=90, validators=[MinValueValidator(1)]
+    )
+    response_hours_very_high = models.PositiveIntegerField(
+        _("response deadline, very high risk (hours)"), default=24
+    )
+    response_hours_high = models.PositiveIntegerField(
+        _("response deadline, high risk (hours)"), default=72
+    )
+    response_hours_moderate = models.PositiveIntegerField(
+        _("response deadline, moderate risk (hours)"), default=168
+    )
+    response_hours_low = models.PositiveIntegerField(
+        _("response deadline, low risk (hours)"), default=336
+    )
+
+    class Meta:
+        verbose_name = _("prioritization policy")
+        verbose_name_plural = _("prioritization policies")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return str(_("Prioritization policy v%(version)s") % {"version": self.version})
+
+    def in_band_cap(self) -> int:
+        return (
+            self.overdue_cap
+            + self.waiting_cap
+            + self.young_age_points_per_year * self.young_age_limit_years
+            + self.alert_cap
+            + self.vulnerability_cap
+        )
+
+    def clean(self) -> None:
+        # The order of dominance is the policy's promise: nothing within a band may add
+        # up to a band step, and no band to the urgent flag.
+        cap = self.in_band_cap()
+        if cap >= self.band_points:
+            raise ValidationError(
+                {
+                    "band_points": _(
+                        "Points per risk band (%(band)s) must exceed the sum of the in-band "
+                        "caps (%(cap)s), or a lower band could outrank a higher one."
+                    )
+                    % {"band": self.band_points, "cap": cap}
+                }
+            )
+        top = self.band_points * (len(RISK_BANDS) - 1) + cap
+        if self.urgent_points <= top:
+            raise ValidationError(
+                {
+                    "urgent_points": _(
+                        "The urgent-safety flag (%(urgent)s) must exceed the highest score "
+                        "without it (%(top)s)."
+                    )
+                    % {"urgent": self.urgent_points, "top": top}
+                }
+            )
+
+    def response_hours(self, risk_level: str) -> int:
+        return {
+            RiskLevel.VERY_HIGH: self.response_hours_very_high,
+            RiskLevel.HIGH: self.response_hours_high,
+            RiskLevel.MODERATE: self.response_hours_moderate,
+        }.get(risk_level, self.response_hours_low)  # type: ignore[call-overload]
+
+
+class Case(models.Model):
+    """What a referral needs to know about a child, and nothing more."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(
+        _("case code"), max_length=20, unique=True, default=case_code_new, editable=False
+    )
+    organization = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("owning team"),
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("caseworker"),
+    )
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    # geography=True: distances to services in metres on the spheroid.
+    home = models.PointField(_("home location"), srid=4326, geography=True)
+    territory = models.ForeignKey(
+        "directory.Territory",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("territory"),
+        editable=False,
+    )
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    urgent_safety = models.BooleanField(_("urgent safety concern"), default=False)
+    vulnerability_factors = ChoiceArrayField(
+        models.CharField(max_length=30, choices=VulnerabilityFactor.choices),
+        verbose_name=_("vulnerability factors"),
+        default=list,
+        blank=True,
+    )
+    has_judicial_order = models.BooleanField(_("has a judicial order"), default=False)
+    access_route = models.CharField(_("access route"), max_length=20, choices=AccessRoute.choices)
+    admissibility = models.CharField(
+        _("admissibility"),
+        max_length=20,
+        choices=Admissibility.choices,
+        default=Admissibility.PENDING,
+    )
+    admissibility_reason = models.TextField(_("admissibility reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    close_reason = models.CharField(
+        _("reason for closing"), max_length=30, choices=CaseCloseReason.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When the network was first asked to act: waiting time and ties count from here.
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_modified = models.DateTimeField(_("last modified"), auto_now=True)
+
+    priority_score = models.IntegerField(_("priority"), default=0, editable=False)
+    priority_policy = models.ForeignKey(
+        PriorityPolicy,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("policy version"),
+    )
+    # Points per component code, as computed; sentences are rebuilt from these.
+    priority_components = models.JSONField(default=dict, editable=False)
+    priority_computed_at = models.DateTimeField(null=True, editable=False)
+    multiple_alerts = models.BooleanField(_("multiple alerts"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            # The unified queue: highest score first, then who asked first.
+            models.Index(
+                fields=["-priority_score", "requested_at"],
+                name="case_priority_order",
+                condition=Q(status="open"),
+            ),
+            models.Index(fields=["organization", "status"], name="case_org_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", close_reason="")
+                | Q(status="closed") & ~Q(close_reason=""),
+                name="case_closed_has_reason",
+                violation_error_message=_("A closed case needs a reason, an open one none."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def age_years(self, on: date | None = None) -> int:
+        return age_in_years(birth_date=self.birth_date, on=on or timezone.localdate())
+
+    def clean(self) -> None:
+        from directory.selectors import territory_for_point
+
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("The birth date cannot be in the future.")})
+        if self.birth_date and self.age_years() >= 18:
+            raise ValidationError(
+                {"birth_date": _("Puente follows children and adolescents under 18.")}
+            )
+        if self.home is not None:
+            territory = territory_for_point(point=self.home)
+            if territory is None:
+                raise ValidationError(
+                    {"home": _("The home location is outside every territory of the map.")}
+                )
+            self.territory = territory
+        if self.admissibility == Admissibility.NOT_ADMITTED and not self.admissibility_reason:
+            raise ValidationError({"admissibility_reason": _("Say why the case was not admitted.")})
+
+
+class CaseIdentity(models.Model):
+    """Who the child is, kept apart from the matching tables; only the owning team reads it."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="identity", verbose_name=_("case")
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    national_id = models.CharField(_("national ID (RUN)"), max_length=20, blank=True)
+    contact = models.TextField(_("family contact"), blank=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+
+    def __str__(self) -> str:
+        return str(_("Identity of %(case)s") % {"case": self.case})
+
+
+class ConsentScope(models.TextChoices):
+    REFERRAL = "referral", _("Referral to services")
+    INFORMATION_SHARING = "information_sharing", _("Sharing information with the network")
+
+
+class Consent(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="consents", verbose_name=_("case")
+    )
+    given_by = models.CharField(
+        _("given by"), max_length=100, help_text=_("Who consented, e.g. “mother”, “the child”.")
+    )
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    scopes = ChoiceArrayField(
+        models.CharField(max_length=30, choices=ConsentScope.choices),
+        verbose_name=_("scope"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.given_by}"
+
+    def covers(self, scope: str) -> bool:
+        return self.withdrawn_at is None and scope in self.scopes
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ADDRESSED = "addressed", _("Being addressed")
+    MET = "met", _("Met")
+    DROPPED = "dropped", _("No longer needed")
+
+
+class CaseNeed(models.Model):
+    """A need from the common assessment: one line of the case plan."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="needs", verbose_name=_("case")
+    )
+    term = models.ForeignKey(
+        "directory.TaxonomyTerm",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("need"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=NeedStatus.choices, default=NeedStatus.OPEN
+    )
+    note = models.TextField(_("note"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "term"], name="case_need_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.term}"
+
+
+class AlertType(models.TextChoices):
+    NEGLECT = "neglect", _("Neglect")
+    PHYSICAL_ABUSE = "physical_abuse", _("Physical abuse")
+    PSYCHOLOGICAL_ABUSE = "psychological_abuse", _("Psychological abuse")
+    SEXUAL_ABUSE = "sexual_abuse", _("Sexual abuse")
+    VIOLENCE_AT_HOME = "violence_at_home", _("Exposure to violence at home")
+    SCHOOL_ABSENCE = "school_absence", _("Repeated school absence")
+    CHILD_LABOUR = "child_labour", _("Child labour")
+    STREET_SITUATION = "street_situation", _("Street situation")
+    OTHER = "other", _("Other")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Seen by the case team")
+    CLOSED = "closed", _("Closed")
+
+
+class Alert(models.Model):
+    """A vulnerability alert raised by any member of the network."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("case"),
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by_organization = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.PROTECT,
+        related_name="alerts_raised",
+        verbose_name=_("raised by"),
+    )
+    alert_type = models.CharField(_("type"), max_length=30, choices=AlertType.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=RiskLevel.choices)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=15, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    # True when this alert opened the case (an intake), rather than joining one.
+    started_intake = models.BooleanField(_("started an intake"), default=False, editable=False)
+    created = models.DateTimeField(_("raised at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("vulnerability alert")
+        verbose_name_plural = _("vulnerability alerts")
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["case", "created"], name="alert_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_alert_type_display()} · {self.case}"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITING = "waiting", _("Waiting for a slot")
+    IN_SERVICE = "in_service", _("In service")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    NO_SHOW = "no_show", _("Did not attend")
+    EXPIRED = "expired", _("Expired")
+
+
+# States in which the provider still owes an answer or the child is still being served.
+ACTIVE_REFERRAL_STATUSES = (
+    ReferralStatus.SENT,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.WAITING,
+    ReferralStatus.IN_SERVICE,
+)
+CLOSED_REFERRAL_STATUSES = (
+    ReferralStatus.COMPLETED,
+    ReferralStatus.REJECTED,
+    ReferralStatus.WITHDRAWN,
+    ReferralStatus.NO_SHOW,
+    ReferralStatus.EXPIRED,
+)
+
+
+class RejectionReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", _("No capacity")
+    NOT_ELIGIBLE = "not_eligible", _("Does not meet the eligibility rules")
+    NOT_PERTINENT = "not_pertinent", _("The service does not fit the need")
+    OUTSIDE_AREA = "outside_area", _("Outside the service area")
+    INCOMPLETE = "incomplete", _("Incomplete referral information")
+    ALREADY_SERVED = "already_served", _("Already served by this or another programme")
+    OTHER = "other", _("Other")
+
+
+class Referral(models.Model):
+    """A closed-loop referral (derivación efectiva) of one case to one service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
+    )
+    need = models.ForeignKey(
+        CaseNeed,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("need addressed"),
+    )
+    service = models.ForeignKey(
+        "directory.Service",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("service"),
+    )
+    service_at_site = models.ForeignKey(
+        "directory.ServiceAtSite",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("site"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_note = models.TextField(
+        _("what the provider should know"),
+        blank=True,
+        help_text=_("Only this note, the needs and the age band reach the provider."),
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("consent"),
+    )
+    consent_override_reason = models.TextField(_("why sent without consent"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    response_due = models.DateTimeField(_("answer due by"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejection_reason = models.CharField(
+        _("reason for rejecting"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    feedback = models.TextField(_("provider's feedback (contrarreferencia)"), blank=True)
+    overdue_notified = models.BooleanField(default=False, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_modified = models.DateTimeField(_("last modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["service", "status"], name="referral_service_status"),
+            models.Index(fields=["case", "status"], name="referral_case_status"),
+            models.Index(
+                fields=["response_due"],
+                name="referral_awaiting_answer",
+                condition=Q(status="sent"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.service}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == ReferralStatus.SENT
+            and self.response_due is not None
+            and self.response_due < timezone.now()
+        )
+
+
+class ReferralEvent(models.Model):
+    """One step of a referral's life: who moved it, when, from what to what, and why.
+
+    Append-only: the application never updates or deletes these rows.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ReferralStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_status} → {self.to_status}"
+
+
+class CompletionModel(models.Model):
+    """A fitted model of the chance a referral completes, stored as plain numbers.
+
+    Coefficients rather than a pickle: they are what the reasons show, and loading a
+    pickle from the database would execute whatever it holds.
+    """
+
+    created = models.DateTimeField(default=timezone.now)
+    features = ArrayField(models.CharField(max_length=40))
+    means = ArrayField(models.FloatField())
+    scales = ArrayField(models.FloatField())
+    coefficients = ArrayField(models.FloatField())
+    intercept = models.FloatField()
+    # Platt scaling fitted on a calibration split: p = 1 / (1 + exp(a·z + b)).
+    platt_a = models.FloatField()
+    platt_b = models.FloatField()
+    training_size = models.PositiveIntegerField()
+    test_size = models.PositiveIntegerField()
+    auc = models.FloatField(null=True)
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("completion model")
+        verbose_name_plural = _("completion models")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d} AUC={self.auc}"
+
+
+class Notification(models.Model):
+    """Something a user must act on (an overdue answer, a new alert), shown in their inbox.
+
+    The text names a case by its code only: notifications may be mailed one day.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return self.text

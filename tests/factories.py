@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import factory
@@ -14,13 +15,16 @@ from directory.models import (
     Modality,
     Organization,
     OrganizationSector,
+    RiskLevel,
     Service,
     ServiceAtSite,
     ServiceKind,
+    Sex,
     Site,
     Territory,
     TerritoryLevel,
 )
+from matching.models import Case
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:
@@ -114,7 +118,32 @@ def user_with_role(role: Role, organization: Organization | None = None, **kwarg
     return user
 
 
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
+    """A fictional case; the territory is given, not derived (no clean() in factories)."""
+
+    class Meta:
+        model = Case
+
+    organization = factory.SubFactory(OrganizationFactory)
+    birth_date = factory.LazyFunction(lambda: date.today() - timedelta(days=int(8.5 * 365)))
+    sex = Sex.FEMALE
+    home = factory.LazyFunction(lambda: Point(-70.6, -33.45, srid=4326))
+    territory = factory.SubFactory(TerritoryFactory)
+    risk_level = RiskLevel.MODERATE
+    access_route = AccessRoute.REFERRAL
+
+
+def case_of(caseworker: User, **kwargs: Any) -> Case:
+    """A case owned by the caseworker's team, scored like one created in the app."""
+    from matching.services import case_priority_refresh
+
+    membership = caseworker.memberships.get(role=Role.CASEWORKER)
+    case = CaseFactory(organization=membership.organization, caseworker=caseworker, **kwargs)
+    return case_priority_refresh(case=case)
+
+
 __all__ = [
+    "CaseFactory",
     "Membership",
     "OrganizationFactory",
     "ServiceAtSiteFactory",
@@ -123,5 +152,6 @@ __all__ = [
     "TerritoryFactory",
     "UserFactory",
     "box",
+    "case_of",
     "user_with_role",
 ]

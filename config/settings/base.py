@@ -143,7 +143,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "directory.tasks.search_words_refresh_task",
         "schedule": crontab(minute=40),  # hourly: new services' words become correctable
     },
+    "matching-recompute-priorities": {
+        "task": "matching.tasks.priority_recompute_all_task",
+        "schedule": crontab(hour=1, minute=30),  # nightly: aging and alert windows
+    },
+    "matching-flag-overdue-referrals": {
+        "task": "matching.tasks.referrals_flag_overdue_task",
+        "schedule": crontab(minute="*/15"),  # a 24-hour deadline must not wait a day
+    },
+    "matching-expire-referrals": {
+        "task": "matching.tasks.referrals_expire_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "matching-train-completion-model": {
+        "task": "matching.tasks.completion_model_train_task",
+        "schedule": crontab(hour=4, minute=0, day_of_week=1),  # weekly
+    },
 }
+
+# Closed referrals needed before the completion model becomes a ranking component.
+MATCHING_COMPLETION_MIN_REFERRALS = int(os.environ.get("MATCHING_COMPLETION_MIN_REFERRALS", "200"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,0 +1,345 @@
+"""The matching engine: eligible services for a child, ranked, each with its reasons.
+
+Hard filters (a service failing one is listed as excluded, with the rule it fails):
+every eligibility rule of the directory, the service's status (only active services
+are candidates) and its service area (through the eligibility rules).
+
+Ranking: a weighted sum of components in [0, 1], each shown as a sentence with its
+points, so a caseworker can see why one option comes before another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
+from directory.selectors import format_distance, service_search, territory_lineage_ids
+from matching.models import (
+    ACTIVE_REFERRAL_STATUSES,
+    Case,
+    CaseNeed,
+    NeedStatus,
+    Referral,
+    ReferralStatus,
+)
+
+# Points each component can contribute at most; they sum to 100 without the model.
+WEIGHTS = {
+    "needs": 30.0,
+    "distance": 25.0,
+    "availability": 20.0,
+    "responsiveness": 15.0,
+    "continuity": 10.0,
+    "completion": 20.0,
+}
+# Distance at which the distance component is worth half: a 20-minute walk.
+DISTANCE_HALF_M = 1600.0
+WALK_M_PER_MIN = 80.0  # 4.8 km/h
+# Nearest service-at-sites looked at; enough for a full page of eligible and excluded
+# options even where most nearby services fail some rule.
+CANDIDATES = 60
+# Bayesian smoothing of a provider's rates: as if it had this many answered
+# referrals at the network's prior rate, so a new provider is not punished.
+PRIOR_WEIGHT = 5.0
+PRIOR_ACCEPTANCE = 0.7
+PRIOR_COMPLETION = 0.6
+
+ACCEPTED_STATUSES = (
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.WAITING,
+    ReferralStatus.IN_SERVICE,
+    ReferralStatus.COMPLETED,
+    ReferralStatus.NO_SHOW,
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    points: float
+    sentence: str
+
+
+@dataclass
+class ReferralOption:
+    service_at_site: ServiceAtSite
+    distance_m: float
+    score: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
+    excluded_because: list[str] = field(default_factory=list)
+    free_slots: int = 0
+    completion_probability: float | None = None
+
+    @property
+    def service_id(self) -> UUID:
+        return self.service_at_site.service_id
+
+
+@dataclass(frozen=True)
+class ReferralOptions:
+    case: Case
+    need: CaseNeed | None
+    eligible: list[ReferralOption]
+    excluded: list[ReferralOption]
+
+
+def case_eligibility_candidate(*, case: Case) -> EligibilityCandidate:
+    return EligibilityCandidate(
+        age_years=case.age_years(),
+        sex=case.sex,
+        risk_level=case.risk_level,
+        territory_ids=territory_lineage_ids(territory_id=case.territory_id),
+        has_judicial_order=case.has_judicial_order,
+    )
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    acceptance: float
+    completion: float
+    answered: int
+    mean_answer_days: float | None
+
+
+def service_responsiveness(*, service_ids: Iterable[UUID]) -> dict[UUID, Responsiveness]:
+    """Smoothed acceptance and completion rates from the services' past referrals."""
+    ids = list(service_ids)
+    rows = (
+        Referral.objects.filter(service_id__in=ids, responded_at__isnull=False)
+        .values("service_id")
+        .annotate(
+            answered=Count("id"),
+            accepted=Count("id", filter=Q(status__in=ACCEPTED_STATUSES)),
+            completed=Count("id", filter=Q(status=ReferralStatus.COMPLETED)),
+            # Accepted referrals that have ended, well or not.
+            finished=Count(
+                "id", filter=Q(status__in=[ReferralStatus.COMPLETED, ReferralStatus.NO_SHOW])
+            ),
+        )
+        .order_by()
+    )
+    found: dict[UUID, Responsiveness] = {}
+    for row in rows:
+        found[row["service_id"]] = Responsiveness(
+            acceptance=(row["accepted"] + PRIOR_WEIGHT * PRIOR_ACCEPTANCE)
+            / (row["answered"] + PRIOR_WEIGHT),
+            completion=(row["completed"] + PRIOR_WEIGHT * PRIOR_COMPLETION)
+            / (row["finished"] + PRIOR_WEIGHT),
+            answered=row["answered"],
+            mean_answer_days=None,
+        )
+    if found:
+        _add_answer_times(found)
+    for service_id in ids:
+        found.setdefault(
+            service_id,
+            Responsiveness(
+                acceptance=PRIOR_ACCEPTANCE,
+                completion=PRIOR_COMPLETION,
+                answered=0,
+                mean_answer_days=None,
+            ),
+        )
+    return found
+
+
+def _add_answer_times(found: dict[UUID, Responsiveness]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT service_id, avg(EXTRACT(EPOCH FROM (responded_at - sent_at))) / 86400.0 "
+            "FROM matching_referral WHERE service_id = ANY(%s) AND responded_at IS NOT NULL "
+            "AND sent_at IS NOT NULL GROUP BY service_id",
+            [list(found)],
+        )
+        for service_id, days in cursor.fetchall():
+            r = found[service_id]
+            found[service_id] = Responsiveness(
+                acceptance=r.acceptance,
+                completion=r.completion,
+                answered=r.answered,
+                mean_answer_days=float(days) if days is not None else None,
+            )
+
+
+def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, int]:
+    """Free slots per service-at-site: its capacity, less enrolments where tracked."""
+    rows = list(service_at_sites)
+    try:
+        from waitlists.selectors import service_at_site_free_slots
+    except ImportError:  # waitlists not yet tracking enrolments
+        return {row.pk: max(row.capacity, 0) for row in rows}
+    return service_at_site_free_slots(service_at_site_ids=[row.pk for row in rows])
+
+
+def _age_sentence(eligibility: Eligibility | None) -> str | None:
+    if eligibility is None or (eligibility.min_age is None and eligibility.max_age is None):
+        return None
+    low = eligibility.min_age if eligibility.min_age is not None else 0
+    high = eligibility.max_age if eligibility.max_age is not None else 17
+    return _("Accepts referrals for ages %(low)s–%(high)s.") % {"low": low, "high": high}
+
+
+def referral_options(
+    *, case: Case, need: CaseNeed | None = None, limit: int = 10
+) -> ReferralOptions:
+    """Eligible services near the child for ``need`` (or any open need), best first.
+
+    Also returns the nearby services that were excluded, each with its reasons.
+    """
+    open_needs = list(
+        case.needs.filter(status__in=[NeedStatus.OPEN, NeedStatus.ADDRESSED]).select_related("term")
+    )
+    need_codes = {n.term.code for n in open_needs}
+    if need is not None:
+        need_codes.add(need.term.code)
+    category = need.term.code if need is not None else None
+    page = service_search(category_code=category, near=case.home, per_page=CANDIDATES)
+    nearest: dict[UUID, tuple[ServiceAtSite, float]] = {}
+    for hit in page.hits:  # nearest site of each service
+        sas = hit.service_at_site
+        if sas.service_id not in nearest:
+            nearest[sas.service_id] = (sas, hit.distance_m or 0.0)
+    if category is None and need_codes:
+        nearest = {
+            k: v for k, v in nearest.items() if need_codes & set(v[0].service.category_codes)
+        }
+    service_ids = list(nearest)
+    areas: dict[int, set[UUID]] = {}
+    for eligibility_id, territory_id in Eligibility.service_area.through.objects.filter(
+        eligibility__service_id__in=service_ids
+    ).values_list("eligibility_id", "territory_id"):
+        areas.setdefault(eligibility_id, set()).add(territory_id)
+    candidate = case_eligibility_candidate(case=case)
+    already = dict(
+        case.referrals.filter(
+            service_id__in=service_ids,
+            status__in=[ReferralStatus.DRAFT, *ACTIVE_REFERRAL_STATUSES],
+        ).values_list("service_id", "status")
+    )
+    continuing_orgs = set(
+        case.referrals.filter(
+            status__in=[
+                ReferralStatus.IN_SERVICE,
+                ReferralStatus.COMPLETED,
+                ReferralStatus.ACCEPTED,
+                ReferralStatus.WAITING,
+            ]
+        ).values_list("service__organization_id", flat=True)
+    )
+    free = free_slots_for(service_at_sites=[sas for sas, _d in nearest.values()])
+    rates = service_responsiveness(service_ids=service_ids)
+    from matching.completion import completion_model_active, completion_probability
+
+    model = completion_model_active()
+
+    eligible: list[ReferralOption] = []
+    excluded: list[ReferralOption] = []
+    for service_id, (sas, distance) in nearest.items():
+        service = sas.service
+        option = ReferralOption(service_at_site=sas, distance_m=distance)
+        eligibility = getattr(service, "eligibility", None)
+        if eligibility is not None:
+            failures = eligibility.failures_for(
+                candidate, service_area_ids=areas.get(eligibility.pk, set())
+            )
+            option.excluded_because = [f.reason for f in failures]
+        if service_id in already:
+            option.excluded_because.append(
+                _("The case already has a referral to this service (%(status)s).")
+                % {"status": ReferralStatus(already[service_id]).label}
+            )
+        if option.excluded_because:
+            excluded.append(option)
+            continue
+        option.free_slots = free.get(sas.pk, 0)
+        covered = need_codes & set(service.category_codes)
+        rate = rates[service_id]
+        reasons = [
+            Reason(
+                "needs",
+                WEIGHTS["needs"] * (len(covered) / max(len(need_codes), 1)),
+                ngettext(
+                    "Covers %(n)s of the child's %(total)s need.",
+                    "Covers %(n)s of the child's %(total)s needs.",
+                    max(len(need_codes), 1),
+                )
+                % {"n": len(covered), "total": max(len(need_codes), 1)},
+            ),
+            Reason(
+                "distance",
+                WEIGHTS["distance"] * DISTANCE_HALF_M / (DISTANCE_HALF_M + distance),
+                _("%(minutes)s min walk / %(distance)s.")
+                % {
+                    "minutes": max(1, math.ceil(distance / WALK_M_PER_MIN)),
+                    "distance": format_distance(distance),
+                },
+            ),
+            Reason(
+                "availability",
+                WEIGHTS["availability"] * (1.0 if option.free_slots > 0 else 0.2),
+                ngettext("%(n)s free slot.", "%(n)s free slots.", option.free_slots)
+                % {"n": option.free_slots}
+                if option.free_slots > 0
+                else _("No free slots now: the child would wait."),
+            ),
+            Reason(
+                "responsiveness",
+                WEIGHTS["responsiveness"] * (rate.acceptance + rate.completion) / 2,
+                (
+                    _("Answers referrals in %(days)s days on average; accepts %(pct)s%%.")
+                    % {
+                        "days": max(1, round(rate.mean_answer_days)),
+                        "pct": round(100 * rate.acceptance),
+                    }
+                )
+                if rate.mean_answer_days is not None
+                else _("New to referrals: assumed to answer like the network's average."),
+            ),
+        ]
+        age_sentence = _age_sentence(eligibility)
+        if age_sentence:
+            reasons.append(Reason("eligibility", 0.0, age_sentence))
+        if service.organization_id in continuing_orgs:
+            reasons.append(
+                Reason(
+                    "continuity",
+                    WEIGHTS["continuity"],
+                    _("The provider already works with this child."),
+                )
+            )
+        if model is not None:
+            probability, sentence = completion_probability(
+                model=model,
+                features={
+                    "distance_km": distance / 1000.0,
+                    "free_slots": float(option.free_slots > 0),
+                    "acceptance": rate.acceptance,
+                    "completion": rate.completion,
+                    "needs_covered": len(covered) / max(len(need_codes), 1),
+                    "continuity": float(service.organization_id in continuing_orgs),
+                    "risk_band": float(
+                        ["low", "moderate", "high", "very_high"].index(case.risk_level)
+                    ),
+                    "age": float(case.age_years()),
+                },
+            )
+            option.completion_probability = probability
+            reasons.append(Reason("completion", WEIGHTS["completion"] * probability, sentence))
+        option.reasons = sorted(reasons, key=lambda r: -r.points)
+        option.score = round(sum(r.points for r in reasons), 1)
+        eligible.append(option)
+    # Ties (same score) go to the nearer service, then by name, so the list is stable.
+    eligible.sort(key=lambda o: (-o.score, o.distance_m, o.service_at_site.service.name))
+    excluded.sort(key=lambda o: o.distance_m)
+    return ReferralOptions(
+        case=case, need=need, eligible=eligible[:limit], excluded=excluded[:limit]
+    )

@@ -1,0 +1,798 @@
+"""Writes on cases, alerts, the priority policy and referrals. Each checks its actor."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from directory.models import Organization, Service, ServiceAtSite, ServiceStatus, TaxonomyTerm
+from matching.models import (
+    RISK_BANDS,
+    Admissibility,
+    Alert,
+    AlertStatus,
+    Case,
+    CaseIdentity,
+    CaseNeed,
+    CaseStatus,
+    Consent,
+    ConsentScope,
+    NeedStatus,
+    Notification,
+    PriorityPolicy,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
+from matching.priority import COMPONENTS, PriorityInputs, priority_compute
+from matching.selectors import (
+    alert_organization_ids,
+    case_can_work,
+    case_consent_for,
+    network_can_oversee,
+    policy_current,
+    provider_organization_ids,
+    referral_active_for_case_and_service,
+)
+
+logger = logging.getLogger(__name__)
+
+# --- guards ------------------------------------------------------------------------
+
+
+def _require_case_team(*, actor: User, case: Case) -> None:
+    if not case_can_work(user=actor, case=case):
+        raise PermissionDenied(_("Only the team that owns the case can work on it."))
+
+
+def _require_provider_of(*, actor: User, referral: Referral) -> None:
+    if referral.service.organization_id not in provider_organization_ids(user=actor):
+        raise PermissionDenied(
+            _("Only staff of the receiving service's organization can answer this referral.")
+        )
+
+
+# --- cases -------------------------------------------------------------------------
+
+CASE_FIELDS = {
+    "birth_date",
+    "sex",
+    "home",
+    "risk_level",
+    "urgent_safety",
+    "vulnerability_factors",
+    "has_judicial_order",
+    "access_route",
+    "caseworker",
+}
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    organization: Organization,
+    birth_date: date,
+    sex: str,
+    home: Point,
+    risk_level: str,
+    access_route: str,
+    needs: Sequence[TaxonomyTerm] = (),
+    urgent_safety: bool = False,
+    vulnerability_factors: Sequence[str] = (),
+    has_judicial_order: bool = False,
+    requested_at: datetime | None = None,
+    full_name: str = "",
+    national_id: str = "",
+) -> Case:
+    case = Case(
+        organization=organization,
+        caseworker=actor,
+        birth_date=birth_date,
+        sex=sex,
+        home=home,
+        risk_level=risk_level,
+        access_route=access_route,
+        urgent_safety=urgent_safety,
+        vulnerability_factors=list(vulnerability_factors),
+        has_judicial_order=has_judicial_order,
+        requested_at=requested_at or timezone.now(),
+    )
+    _require_case_team(actor=actor, case=case)
+    case.full_clean(exclude=["territory"])
+    case.save()
+    for term in needs:
+        CaseNeed.objects.create(case=case, term=term)
+    if full_name:
+        CaseIdentity.objects.create(case=case, full_name=full_name, national_id=national_id)
+    case_priority_refresh(case=case)
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case, **fields: Any) -> Case:
+    _require_case_team(actor=actor, case=case)
+    unknown = set(fields) - CASE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable through case_update: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.full_clean(exclude=["territory"])
+    case.save()
+    case_priority_refresh(case=case)
+    return case
+
+
+@transaction.atomic
+def case_admissibility_decide(
+    *, actor: User, case: Case, admissibility: str, reason: str = ""
+) -> Case:
+    _require_case_team(actor=actor, case=case)
+    case.admissibility = admissibility
+    case.admissibility_reason = reason
+    case.full_clean(exclude=["territory"])
+    case.save(update_fields=["admissibility", "admissibility_reason", "last_modified"])
+    if admissibility == Admissibility.NOT_ADMITTED:
+        case_close(actor=actor, case=case, reason="not_admitted")
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor: User, case: Case, reason: str) -> Case:
+    _require_case_team(actor=actor, case=case)
+    if not reason:
+        raise ValidationError({"close_reason": _("Say why the case is closed.")})
+    open_referrals = case.referrals.filter(
+        status__in=[
+            ReferralStatus.DRAFT,
+            ReferralStatus.SENT,
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.WAITING,
+        ]
+    )
+    for referral in open_referrals:
+        referral_transition(
+            actor=actor,
+            referral=referral,
+            to_status=ReferralStatus.WITHDRAWN,
+            note=_("The case was closed."),
+        )
+    case.status = CaseStatus.CLOSED
+    case.close_reason = reason
+    case.closed_at = timezone.now()
+    case.full_clean(exclude=["territory"])
+    case.save(update_fields=["status", "close_reason", "closed_at", "last_modified"])
+    return case
+
+
+@transaction.atomic
+def case_need_add(*, actor: User, case: Case, term: TaxonomyTerm, note: str = "") -> CaseNeed:
+    _require_case_team(actor=actor, case=case)
+    need, created = CaseNeed.objects.get_or_create(case=case, term=term, defaults={"note": note})
+    if not created and need.status in (NeedStatus.MET, NeedStatus.DROPPED):
+        need.status = NeedStatus.OPEN
+        need.save(update_fields=["status"])
+    return need
+
+
+@transaction.atomic
+def case_need_set_status(*, actor: User, need: CaseNeed, status: str) -> CaseNeed:
+    _require_case_team(actor=actor, case=need.case)
+    need.status = status
+    need.full_clean()
+    need.save(update_fields=["status"])
+    return need
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    case: Case,
+    given_by: str,
+    scopes: Sequence[str],
+    given_at: datetime | None = None,
+) -> Consent:
+    _require_case_team(actor=actor, case=case)
+    consent = Consent(
+        case=case,
+        given_by=given_by,
+        scopes=list(scopes),
+        given_at=given_at or timezone.now(),
+        recorded_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
+    _require_case_team(actor=actor, case=consent.case)
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+# --- alerts --------------------------------------------------------------------------
+
+
+def _notify(*, users: Iterable[User], text: str, link: str = "") -> None:
+    Notification.objects.bulk_create(
+        [Notification(user=u, text=text[:300], link=link) for u in users]
+    )
+
+
+def _case_team_users(case: Case) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organization_id=case.organization_id,
+            memberships__role=Role.CASEWORKER,
+            is_active=True,
+        ).distinct()
+    )
+
+
+@transaction.atomic
+def alert_raise(
+    *,
+    actor: User,
+    organization: Organization,
+    alert_type: str,
+    severity: str,
+    note: str = "",
+    case: Case | None = None,
+    intake_organization: Organization | None = None,
+    birth_date: date | None = None,
+    sex: str | None = None,
+    home: Point | None = None,
+) -> Alert:
+    """Raise an alert about a child; without a case, it starts an intake.
+
+    Any member of the network may raise one, in the name of an organization they
+    belong to. They need not (and usually may not) see the case: they learn only
+    that the alert reached the case team.
+    """
+    if organization.pk not in alert_organization_ids(user=actor):
+        raise PermissionDenied(_("You can only raise alerts in the name of your organization."))
+    started_intake = False
+    if case is None:
+        missing = {
+            name: _("This field is required to start an intake.")
+            for name, value in {
+                "intake_organization": intake_organization,
+                "birth_date": birth_date,
+                "sex": sex,
+                "home": home,
+            }.items()
+            if not value
+        }
+        if missing:
+            raise ValidationError(missing)
+        assert intake_organization and birth_date and sex and home  # for the type checker
+        case = Case(
+            organization=intake_organization,
+            birth_date=birth_date,
+            sex=sex,
+            home=home,
+            risk_level=severity,
+            access_route="referral",
+            admissibility=Admissibility.PENDING,
+        )
+        case.full_clean(exclude=["territory"])
+        case.save()
+        started_intake = True
+    elif case.status != CaseStatus.OPEN:
+        raise ValidationError({"case": _("The case is closed; raise the alert without a case.")})
+    alert = Alert(
+        case=case,
+        raised_by=actor,
+        raised_by_organization=organization,
+        alert_type=alert_type,
+        severity=severity,
+        note=note,
+        started_intake=started_intake,
+    )
+    alert.full_clean()
+    alert.save()
+    # An alert can only raise a case's risk: the team lowers it after assessing.
+    if RISK_BANDS.index(severity) > RISK_BANDS.index(case.risk_level):
+        case.risk_level = severity
+        case.save(update_fields=["risk_level", "last_modified"])
+    case_priority_refresh(case=case)
+    text = (
+        _("New intake %(code)s from an alert.") % {"code": case.code}
+        if started_intake
+        else _("New alert on case %(code)s.") % {"code": case.code}
+    )
+    _notify(users=_case_team_users(case), text=text, link=f"/casos/{case.pk}/")
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: Alert, close: bool = False) -> Alert:
+    _require_case_team(actor=actor, case=alert.case)
+    alert.status = AlertStatus.CLOSED if close else AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = alert.acknowledged_at or timezone.now()
+    alert.acknowledged_by = alert.acknowledged_by or actor
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    case_priority_refresh(case=alert.case)
+    return alert
+
+
+# --- the policy and the scores ---------------------------------------------------------
+
+POLICY_FIELDS = [
+    f.name
+    for f in PriorityPolicy._meta.get_fields()
+    if f.concrete and f.name not in {"id", "version", "created", "created_by", "change_note"}
+]
+
+
+@transaction.atomic
+def policy_publish(*, actor: User, change_note: str, **fields: Any) -> PriorityPolicy:
+    """Publish the next version of the policy: the current one with ``fields`` changed.
+
+    The old version stays as it was: scores computed under it keep naming it.
+    """
+    if not network_can_oversee(user=actor):
+        raise PermissionDenied(_("Only local coordinators can change the prioritization."))
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Unknown policy setting.") for name in unknown})
+    if not change_note.strip():
+        raise ValidationError({"change_note": _("Say what changed and why.")})
+    # Lock the latest row so two coordinators publishing at once get 2 and 3, not 2 twice.
+    current = PriorityPolicy.objects.select_for_update().order_by("-version").first()
+    values = {name: getattr(current, name) for name in POLICY_FIELDS} if current else {}
+    values.update(fields)
+    policy = PriorityPolicy(
+        version=(current.version + 1) if current else 1,
+        created_by=actor,
+        change_note=change_note,
+        **values,
+    )
+    policy.full_clean(exclude=["version"])
+    policy.save()
+    transaction.on_commit(_recompute_later)
+    return policy
+
+
+def _recompute_later() -> None:
+    from matching.tasks import priority_recompute_all_task
+
+    priority_recompute_all_task.delay()
+
+
+# Every input of the score, read in one statement so a case's score and the nightly
+# job's come from the same query. Aggregates are joined rather than correlated: at a
+# million cases a hash join over each table beats a million index probes.
+_INPUTS_SQL = """
+SELECT c.id,
+       c.urgent_safety,
+       c.risk_level,
+       EXTRACT(EPOCH FROM (%(now)s - c.requested_at)) / 86400.0,
+       date_part('year', age(%(today)s::date, c.birth_date))::int,
+       COALESCE(a.active, 0),
+       cardinality(c.vulnerability_factors),
+       COALESCE(r.overdue_s, 0) / 86400.0
+FROM matching_case c
+LEFT JOIN (
+    SELECT case_id, count(*) AS active FROM matching_alert
+    WHERE status <> 'closed' AND created >= %(alerts_since)s {alert_filter}
+    GROUP BY case_id
+) a ON a.case_id = c.id
+LEFT JOIN (
+    SELECT case_id, max(EXTRACT(EPOCH FROM (%(now)s - response_due))) AS overdue_s
+    FROM matching_referral
+    WHERE status = 'sent' AND response_due < %(now)s {referral_filter}
+    GROUP BY case_id
+) r ON r.case_id = c.id
+WHERE c.status = 'open' {case_filter}
+"""
+
+_UPDATE_SQL = """
+UPDATE matching_case c SET
+    priority_score = v.score,
+    priority_policy_id = %(policy)s,
+    priority_computed_at = %(now)s,
+    multiple_alerts = v.alerts >= %(threshold)s,
+    priority_components = jsonb_build_object({components})
+FROM (SELECT * FROM unnest(%(ids)s::uuid[], %(scores)s::int[], %(alerts)s::int[], {arrays})
+      AS t(id, score, alerts, {names})) v
+WHERE c.id = v.id AND (
+    c.priority_score IS DISTINCT FROM v.score
+    OR c.priority_policy_id IS DISTINCT FROM %(policy)s
+    OR c.multiple_alerts IS DISTINCT FROM (v.alerts >= %(threshold)s)
+    OR c.priority_components IS DISTINCT FROM jsonb_build_object({components}))
+"""
+
+
+def _update_sql() -> str:
+    names = [f"{c}_{kind}" for c in COMPONENTS for kind in ("p", "d")]
+    arrays = ", ".join(f"%({n})s::int[]" for n in names)
+    components = ", ".join(f"'{c}', jsonb_build_array(v.{c}_p, v.{c}_d)" for c in COMPONENTS)
+    return _UPDATE_SQL.format(arrays=arrays, names=", ".join(names), components=components)
+
+
+def priority_recompute(
+    *,
+    case_ids: Sequence[UUID] | None = None,
+    policy: PriorityPolicy | None = None,
+    now: datetime | None = None,
+    chunk_size: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Score the open cases (all, or ``case_ids``) and store what changed.
+
+    Returns how many open cases were scored. Each chunk commits on its own: a
+    million-case run must not hold one transaction (and its locks) for a minute.
+    """
+    policy = policy or policy_current()
+    now = now or timezone.now()
+    params: dict[str, Any] = {
+        "now": now,
+        "today": timezone.localdate(now),
+        "alerts_since": now - timedelta(days=policy.alert_window_days),
+    }
+    filters = {"alert_filter": "", "referral_filter": "", "case_filter": ""}
+    if case_ids is not None:
+        params["ids"] = list(case_ids)
+        filters = {
+            "alert_filter": "AND case_id = ANY(%(ids)s)",
+            "referral_filter": "AND case_id = ANY(%(ids)s)",
+            "case_filter": "AND c.id = ANY(%(ids)s)",
+        }
+    band_of = {level: i for i, level in enumerate(RISK_BANDS)}
+    scored = 0
+    update_sql = _update_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_INPUTS_SQL.format(**filters), params)
+        while rows := cursor.fetchmany(chunk_size):
+            ids = [r[0] for r in rows]
+            result = priority_compute(
+                inputs=PriorityInputs(
+                    urgent=np.array([r[1] for r in rows], dtype=bool),
+                    band=np.array([band_of.get(r[2], 0) for r in rows], dtype=np.int64),
+                    waiting_days=np.array([float(r[3]) for r in rows], dtype=np.float64),
+                    age_years=np.array([r[4] for r in rows], dtype=np.int64),
+                    active_alerts=np.array([r[5] for r in rows], dtype=np.int64),
+                    vulnerability_count=np.array([r[6] or 0 for r in rows], dtype=np.int64),
+                    overdue_days=np.array([float(r[7]) for r in rows], dtype=np.float64),
+                ),
+                policy=policy,
+            )
+            values: dict[str, Any] = {
+                "ids": ids,
+                "scores": result.score.tolist(),
+                "alerts": [r[5] for r in rows],
+                "policy": policy.pk,
+                "now": now,
+                "threshold": policy.multiple_alert_threshold,
+            }
+            for code in COMPONENTS:
+                values[f"{code}_p"] = result.points[code].tolist()
+                values[f"{code}_d"] = result.details[code].tolist()
+            with connection.cursor() as writer:
+                writer.execute(update_sql, values)
+            scored += len(rows)
+            if progress:
+                progress(len(rows))
+    return scored
+
+
+def case_priority_refresh(*, case: Case) -> Case:
+    priority_recompute(case_ids=[case.pk])
+    case.refresh_from_db(
+        fields=[
+            "priority_score",
+            "priority_components",
+            "priority_policy",
+            "priority_computed_at",
+            "multiple_alerts",
+        ]
+    )
+    return case
+
+
+# --- referrals -------------------------------------------------------------------------
+
+CASE_TEAM, PROVIDER, SYSTEM = "case_team", "provider", "system"
+
+# (from, to) → who may make the move. Anything absent is illegal.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (ReferralStatus.DRAFT, ReferralStatus.SENT): frozenset({CASE_TEAM}),
+    (ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN): frozenset({CASE_TEAM}),
+    (ReferralStatus.SENT, ReferralStatus.ACCEPTED): frozenset({PROVIDER}),
+    (ReferralStatus.SENT, ReferralStatus.REJECTED): frozenset({PROVIDER}),
+    (ReferralStatus.SENT, ReferralStatus.WITHDRAWN): frozenset({CASE_TEAM}),
+    (ReferralStatus.SENT, ReferralStatus.EXPIRED): frozenset({SYSTEM}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.WAITING): frozenset({PROVIDER, SYSTEM}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE): frozenset({PROVIDER, SYSTEM}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.NO_SHOW): frozenset({PROVIDER}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.WITHDRAWN): frozenset({CASE_TEAM}),
+    (ReferralStatus.WAITING, ReferralStatus.IN_SERVICE): frozenset({PROVIDER, SYSTEM}),
+    (ReferralStatus.WAITING, ReferralStatus.WITHDRAWN): frozenset({CASE_TEAM, SYSTEM}),
+    (ReferralStatus.WAITING, ReferralStatus.EXPIRED): frozenset({SYSTEM}),
+    (ReferralStatus.IN_SERVICE, ReferralStatus.COMPLETED): frozenset({PROVIDER}),
+    (ReferralStatus.IN_SERVICE, ReferralStatus.NO_SHOW): frozenset({PROVIDER}),
+    (ReferralStatus.IN_SERVICE, ReferralStatus.WITHDRAWN): frozenset({CASE_TEAM, PROVIDER}),
+}
+
+
+def referral_allowed_moves(*, referral: Referral, side: str) -> list[str]:
+    return [
+        to for (frm, to), sides in TRANSITIONS.items() if frm == referral.status and side in sides
+    ]
+
+
+def _side_of(*, actor: User | None, referral: Referral) -> set[str]:
+    if actor is None:
+        return {SYSTEM}
+    sides: set[str] = set()
+    if case_can_work(user=actor, case=referral.case):
+        sides.add(CASE_TEAM)
+    if referral.service.organization_id in provider_organization_ids(user=actor):
+        sides.add(PROVIDER)
+    return sides
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    actor: User | None,
+    referral: Referral,
+    to_status: str,
+    note: str = "",
+    rejection_reason: str = "",
+    feedback: str = "",
+) -> Referral:
+    """Move a referral to ``to_status`` if the move is legal and the actor's to make.
+
+    ``actor=None`` is the system (expiry, slot offers). The row is locked first: a
+    provider accepting while the caseworker withdraws must not both succeed.
+    """
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "service")
+        .get(pk=referral.pk)
+    )
+    frm = referral.status
+    sides = TRANSITIONS.get((frm, to_status))
+    if sides is None:
+        raise ValidationError(
+            {
+                "status": _("A referral that is “%(from)s” cannot become “%(to)s”.")
+                % {
+                    "from": ReferralStatus(frm).label,
+                    "to": ReferralStatus(to_status).label
+                    if to_status in ReferralStatus.values
+                    else to_status,
+                }
+            }
+        )
+    if not (sides & _side_of(actor=actor, referral=referral)):
+        raise PermissionDenied(_("You cannot make this change to this referral."))
+    now = timezone.now()
+    if to_status == ReferralStatus.REJECTED:
+        if not rejection_reason:
+            raise ValidationError({"rejection_reason": _("Choose why the referral is rejected.")})
+        referral.rejection_reason = rejection_reason
+    if to_status == ReferralStatus.COMPLETED and not feedback.strip():
+        raise ValidationError(
+            {"feedback": _("Tell the case team how it went (contrarreferencia).")}
+        )
+    if feedback:
+        referral.feedback = feedback
+    if frm == ReferralStatus.SENT:
+        referral.responded_at = now
+    if to_status in (
+        ReferralStatus.COMPLETED,
+        ReferralStatus.REJECTED,
+        ReferralStatus.WITHDRAWN,
+        ReferralStatus.NO_SHOW,
+        ReferralStatus.EXPIRED,
+    ):
+        referral.closed_at = now
+    referral.status = to_status
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral, from_status=frm, to_status=to_status, actor=actor, at=now, note=note
+    )
+    _referral_update_need(referral=referral)
+    if frm == ReferralStatus.SENT or to_status == ReferralStatus.COMPLETED:
+        text = _("Referral of case %(code)s to %(service)s: %(status)s.") % {
+            "code": referral.case.code,
+            "service": referral.service.name,
+            "status": ReferralStatus(to_status).label,
+        }
+        _notify(
+            users=_case_team_users(referral.case), text=text, link=f"/casos/{referral.case_id}/"
+        )
+    # An answer ends the overdue component of the case's score.
+    if frm == ReferralStatus.SENT and referral.case.status == CaseStatus.OPEN:
+        case_priority_refresh(case=referral.case)
+    return referral
+
+
+def _referral_update_need(*, referral: Referral) -> None:
+    if referral.need_id is None:
+        return
+    if referral.status in (
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.WAITING,
+        ReferralStatus.IN_SERVICE,
+        ReferralStatus.SENT,
+    ):
+        CaseNeed.objects.filter(pk=referral.need_id, status=NeedStatus.OPEN).update(
+            status=NeedStatus.ADDRESSED
+        )
+    elif referral.status == ReferralStatus.COMPLETED:
+        CaseNeed.objects.filter(pk=referral.need_id).update(status=NeedStatus.MET)
+    else:
+        # Nothing else addresses the need: it is open again for the next referral.
+        still = Referral.objects.filter(
+            need_id=referral.need_id,
+            status__in=[
+                ReferralStatus.SENT,
+                ReferralStatus.ACCEPTED,
+                ReferralStatus.WAITING,
+                ReferralStatus.IN_SERVICE,
+            ],
+        ).exists()
+        if not still:
+            CaseNeed.objects.filter(pk=referral.need_id, status=NeedStatus.ADDRESSED).update(
+                status=NeedStatus.OPEN
+            )
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    case: Case,
+    service: Service,
+    service_at_site: ServiceAtSite | None = None,
+    need: CaseNeed | None = None,
+    shared_note: str = "",
+) -> Referral:
+    """A draft referral: nothing reaches the provider until it is sent."""
+    _require_case_team(actor=actor, case=case)
+    if case.status != CaseStatus.OPEN:
+        raise ValidationError({"case": _("The case is closed.")})
+    if service.status != ServiceStatus.ACTIVE:
+        raise ValidationError({"service": _("The service is not active.")})
+    if service_at_site is not None and service_at_site.service_id != service.pk:
+        raise ValidationError({"service_at_site": _("That site does not offer this service.")})
+    if need is not None and need.case_id != case.pk:
+        raise ValidationError({"need": _("That need belongs to another case.")})
+    if referral_active_for_case_and_service(case=case, service_id=service.pk):
+        raise ValidationError(
+            {"service": _("The case already has an open referral to this service.")}
+        )
+    referral = Referral.objects.create(
+        case=case,
+        service=service,
+        service_at_site=service_at_site,
+        need=need,
+        shared_note=shared_note,
+        created_by=actor,
+    )
+    ReferralEvent.objects.create(
+        referral=referral, from_status="", to_status=ReferralStatus.DRAFT, actor=actor
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_send(
+    *, actor: User, referral: Referral, consent_override_reason: str = "", note: str = ""
+) -> Referral:
+    """Send with recorded consent, or with a documented reason for sending without it."""
+    _require_case_team(actor=actor, case=referral.case)
+    consent = case_consent_for(case=referral.case, scope=ConsentScope.REFERRAL)
+    if consent is None and not consent_override_reason.strip():
+        raise ValidationError(
+            {
+                "consent": _(
+                    "There is no consent for referral on record. Record it, or give the "
+                    "reason for referring without it."
+                )
+            }
+        )
+    policy = policy_current()
+    case = referral.case
+    # Urgent cases get the shortest deadline whatever their band.
+    hours = policy.response_hours("very_high" if case.urgent_safety else case.risk_level)
+    now = timezone.now()
+    Referral.objects.filter(pk=referral.pk).update(
+        consent=consent,
+        consent_override_reason="" if consent else consent_override_reason.strip(),
+        sent_at=now,
+        response_due=now + timedelta(hours=hours),
+    )
+    if consent is None:
+        # Who sent without consent, and why, is in the event and the referral itself.
+        logger.warning("referral sent without consent: referral=%s", referral.pk)
+    referral = referral_transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.SENT,
+        note=note
+        or (
+            _("Sent without consent: %(reason)s") % {"reason": consent_override_reason.strip()}
+            if consent is None
+            else ""
+        ),
+    )
+    staff = User.objects.filter(
+        memberships__organization_id=referral.service.organization_id,
+        memberships__role=Role.PROVIDER,
+        is_active=True,
+    ).distinct()
+    _notify(
+        users=staff,
+        text=_("New referral %(code)s to %(service)s.")
+        % {"code": case.code, "service": referral.service.name},
+        link=f"/prestador/derivaciones/{referral.pk}/",
+    )
+    return referral
+
+
+@transaction.atomic
+def referrals_flag_overdue(*, now: datetime | None = None) -> int:
+    """Tell the caseworkers of referrals whose answer is late, once each; rescore them."""
+    now = now or timezone.now()
+    overdue = list(
+        Referral.objects.select_for_update(skip_locked=True)
+        .filter(status=ReferralStatus.SENT, response_due__lt=now, overdue_notified=False)
+        .select_related("case", "service")
+    )
+    for referral in overdue:
+        _notify(
+            users=_case_team_users(referral.case),
+            text=_("The answer to the referral of case %(code)s to %(service)s is overdue.")
+            % {"code": referral.case.code, "service": referral.service.name},
+            link=f"/casos/{referral.case_id}/",
+        )
+    Referral.objects.filter(pk__in=[r.pk for r in overdue]).update(overdue_notified=True)
+    if overdue:
+        priority_recompute(case_ids=list({r.case_id for r in overdue}), now=now)
+    return len(overdue)
+
+
+@transaction.atomic
+def referrals_expire(*, now: datetime | None = None, grace_days: int = 14) -> int:
+    """Close referrals left unanswered ``grace_days`` past their deadline."""
+    now = now or timezone.now()
+    stale = Referral.objects.filter(
+        status=ReferralStatus.SENT, response_due__lt=now - timedelta(days=grace_days)
+    )
+    count = 0
+    for referral in stale:
+        referral_transition(
+            actor=None,
+            referral=referral,
+            to_status=ReferralStatus.EXPIRED,
+            note=_("No answer %(days)s days after the deadline.") % {"days": grace_days},
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_ids: Sequence[int]) -> int:
+    return Notification.objects.filter(
+        user=user, pk__in=notification_ids, read_at__isnull=True
+    ).update(read_at=timezone.now())
