@@ -8,8 +8,10 @@ admin.site.site_title = "Puente"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("matching.api_urls")),
     path("api/", include("directory.urls")),
     path("", include("maps.urls")),
 ]

@@ -23,6 +23,7 @@ from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
 from directory.selectors import format_distance, service_search, territory_lineage_ids
 from matching.models import (
     ACTIVE_REFERRAL_STATUSES,
+    RISK_BANDS,
     Case,
     CaseNeed,
     NeedStatus,
@@ -326,9 +327,7 @@ def referral_options(
                     "completion": rate.completion,
                     "needs_covered": len(covered) / max(len(need_codes), 1),
                     "continuity": float(service.organization_id in continuing_orgs),
-                    "risk_band": float(
-                        ["low", "moderate", "high", "very_high"].index(case.risk_level)
-                    ),
+                    "risk_band": float(RISK_BANDS.index(case.risk_level)),
                     "age": float(case.age_years()),
                 },
             )

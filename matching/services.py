@@ -751,6 +751,31 @@ def referral_send(
 
 
 @transaction.atomic
+def referral_create_and_send(
+    *,
+    actor: User,
+    case: Case,
+    service: Service,
+    service_at_site: ServiceAtSite | None = None,
+    need: CaseNeed | None = None,
+    shared_note: str = "",
+    consent_override_reason: str = "",
+) -> Referral:
+    """Create and send in one transaction: a refused send leaves no draft behind."""
+    referral = referral_create(
+        actor=actor,
+        case=case,
+        service=service,
+        service_at_site=service_at_site,
+        need=need,
+        shared_note=shared_note,
+    )
+    return referral_send(
+        actor=actor, referral=referral, consent_override_reason=consent_override_reason
+    )
+
+
+@transaction.atomic
 def referrals_flag_overdue(*, now: datetime | None = None) -> int:
     """Tell the caseworkers of referrals whose answer is late, once each; rescore them."""
     now = now or timezone.now()
