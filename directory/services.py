@@ -189,3 +189,18 @@ def search_words_refresh() -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY directory_search_word")
+
+
+def service_at_site_lock(*, service_at_site_id: Any) -> ServiceAtSite:
+    """The service-at-site row, locked until the caller's transaction ends.
+
+    Whoever takes a slot locks its row first: the capacity check that follows then
+    sees every enrolment committed before it, and nobody else can enrol in between.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("service_at_site_lock must run inside a transaction")
+    return (
+        ServiceAtSite.objects.select_for_update(of=("self",))
+        .select_related("service", "site")
+        .get(pk=service_at_site_id)
+    )

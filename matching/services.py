@@ -234,6 +234,11 @@ def _notify(*, users: Iterable[User], text: str, link: str = "") -> None:
     )
 
 
+def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
+    """Tell the case's caseworkers something (by case code only, never contents)."""
+    _notify(users=_case_team_users(case), text=text, link=link or f"/casos/{case.pk}/")
+
+
 def _case_team_users(case: Case) -> list[User]:
     return list(
         User.objects.filter(

@@ -157,6 +157,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.referrals_expire_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    "waitlists-expire-offers": {
+        "task": "waitlists.tasks.slot_offers_expire_task",
+        "schedule": crontab(minute="*/30"),
+    },
+    "waitlists-daily-snapshot": {
+        "task": "waitlists.tasks.waitlist_snapshot_task",
+        "schedule": crontab(hour=23, minute=50),
+    },
     "matching-train-completion-model": {
         "task": "matching.tasks.completion_model_train_task",
         "schedule": crontab(hour=4, minute=0, day_of_week=1),  # weekly
@@ -165,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Closed referrals needed before the completion model becomes a ranking component.
 MATCHING_COMPLETION_MIN_REFERRALS = int(os.environ.get("MATCHING_COMPLETION_MIN_REFERRALS", "200"))
+# How long a family has to answer the offer of a freed slot before it goes to the next.
+WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,0 +1,424 @@
+"""Writes on slots and waitlists: enrol, wait, offer a freed slot, end, snapshot.
+
+Capacity is an invariant kept by PostgreSQL, not by a check in Python: whoever takes
+or holds a slot first locks the service-at-site row (``service_at_site_lock``), then
+counts and writes inside the same transaction. Two requests for the last slot are
+serialised by the lock; the second sees the first's enrolment and waits in the queue.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from directory.models import Eligibility, Service, ServiceAtSite, ServiceStatus
+from directory.services import service_at_site_lock
+from matching.models import Case, CaseStatus, Referral, ReferralStatus
+from matching.options import case_eligibility_candidate
+from matching.selectors import case_can_work, provider_organization_ids
+from matching.services import case_team_notify, referral_transition
+from waitlists.models import (
+    ACTIVE_ENTRY_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    EntryStatus,
+    OfferStatus,
+    SlotOffer,
+    WaitlistEntry,
+    WaitlistEvent,
+    WaitlistEventKind,
+    WaitlistSnapshot,
+)
+from waitlists.selectors import service_at_site_occupancy, waitlist_for_service
+
+
+def _event(
+    *,
+    kind: str,
+    case_id: UUID,
+    service_id: UUID,
+    actor: User | None,
+    entry: WaitlistEntry | None = None,
+    enrolment: Enrolment | None = None,
+    note: str = "",
+) -> None:
+    WaitlistEvent.objects.create(
+        kind=kind,
+        case_id=case_id,
+        service_id=service_id,
+        entry=entry,
+        enrolment=enrolment,
+        actor=actor,
+        note=note,
+    )
+
+
+def _require_provider(*, actor: User | None, service: Service) -> None:
+    if actor is not None and service.organization_id not in provider_organization_ids(user=actor):
+        raise PermissionDenied(_("Only staff of the service's organization can manage its slots."))
+
+
+@dataclass(frozen=True)
+class Placement:
+    enrolment: Enrolment | None
+    entry: WaitlistEntry | None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrolment is not None
+
+
+def _site_for(referral: Referral) -> ServiceAtSite:
+    if referral.service_at_site_id is not None:
+        return referral.service_at_site  # type: ignore[return-value]
+    # No site chosen: the one nearest the child's home.
+    from django.contrib.gis.db.models.functions import Distance
+
+    site = (
+        ServiceAtSite.objects.filter(service_id=referral.service_id)
+        .annotate(d=Distance("site__point", referral.case.home))
+        .order_by("d")
+        .first()
+    )
+    if site is None:
+        raise ValidationError({"service_at_site": _("The service has no site to enrol at.")})
+    return site
+
+
+@transaction.atomic
+def referral_place(*, actor: User | None, referral: Referral) -> Placement:
+    """Enrol an accepted referral's child in a free slot, or put the child on the waitlist.
+
+    Exactly ``capacity`` children get in however many ask at once: the site's row is
+    locked before counting. The others join the unified queue of the service.
+    """
+    referral = Referral.objects.select_related("case", "service").get(pk=referral.pk)
+    _require_provider(actor=actor, service=referral.service)
+    if referral.status != ReferralStatus.ACCEPTED:
+        raise ValidationError(
+            {
+                "referral": _("Only an accepted referral can be placed (this one is “%(s)s”).")
+                % {"s": referral.get_status_display()}
+            }
+        )
+    site = service_at_site_lock(service_at_site_id=_site_for(referral).pk)
+    taken, held = service_at_site_occupancy(service_at_site_id=site.pk)
+    if taken + held < site.capacity:
+        enrolment = Enrolment.objects.create(
+            case=referral.case, service_at_site=site, referral=referral, created_by=actor
+        )
+        referral_transition(actor=actor, referral=referral, to_status=ReferralStatus.IN_SERVICE)
+        _event(
+            kind=WaitlistEventKind.ENROLLED,
+            case_id=referral.case_id,
+            service_id=referral.service_id,
+            actor=actor,
+            enrolment=enrolment,
+        )
+        return Placement(enrolment=enrolment, entry=None)
+    entry = WaitlistEntry.objects.create(
+        case=referral.case, service=referral.service, referral=referral
+    )
+    referral_transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.WAITING,
+        note=_("No free slot: on the waitlist."),
+    )
+    _event(
+        kind=WaitlistEventKind.JOINED,
+        case_id=referral.case_id,
+        service_id=referral.service_id,
+        actor=actor,
+        entry=entry,
+    )
+    return Placement(enrolment=None, entry=entry)
+
+
+END_TO_REFERRAL = {
+    EnrolmentStatus.COMPLETED: ReferralStatus.COMPLETED,
+    EnrolmentStatus.DROPPED_OUT: ReferralStatus.NO_SHOW,
+    EnrolmentStatus.MOVED: ReferralStatus.WITHDRAWN,
+}
+
+
+@transaction.atomic
+def enrolment_end(
+    *, actor: User, enrolment: Enrolment, status: str, feedback: str = "", note: str = ""
+) -> Enrolment:
+    """End an enrolment (completed, dropped out, moved): the slot is offered to the queue."""
+    enrolment = Enrolment.objects.select_related("service_at_site__service", "referral").get(
+        pk=enrolment.pk
+    )
+    service = enrolment.service_at_site.service
+    _require_provider(actor=actor, service=service)
+    if status not in END_TO_REFERRAL:
+        raise ValidationError({"status": _("Choose how the enrolment ended.")})
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise ValidationError({"status": _("This enrolment has already ended.")})
+    site = service_at_site_lock(service_at_site_id=enrolment.service_at_site_id)
+    enrolment.status = status
+    enrolment.ended_at = timezone.now()
+    enrolment.save(update_fields=["status", "ended_at"])
+    referral = enrolment.referral
+    if referral is not None and referral.status == ReferralStatus.IN_SERVICE:
+        referral_transition(
+            actor=actor,
+            referral=referral,
+            to_status=END_TO_REFERRAL[EnrolmentStatus(status)],
+            feedback=feedback,
+            note=note,
+        )
+    _event(
+        kind=WaitlistEventKind.ENDED,
+        case_id=enrolment.case_id,
+        service_id=service.pk,
+        actor=actor,
+        enrolment=enrolment,
+        note=note,
+    )
+    slot_offer_next(service_at_site=site)
+    return enrolment
+
+
+def _eligible(case: Case, service: Service) -> bool:
+    eligibility = Eligibility.objects.filter(service=service).first()
+    if eligibility is None:
+        return True
+    return not eligibility.failures_for(case_eligibility_candidate(case=case))
+
+
+@transaction.atomic
+def slot_offer_next(
+    *, service_at_site: ServiceAtSite, now: datetime | None = None
+) -> list[SlotOffer]:
+    """Offer each free slot of the site to the top eligible entry of the service's queue."""
+    now = now or timezone.now()
+    site = service_at_site_lock(service_at_site_id=service_at_site.pk)
+    if site.service.status != ServiceStatus.ACTIVE:
+        return []
+    taken, held = service_at_site_occupancy(service_at_site_id=site.pk)
+    free = site.capacity - taken - held
+    offers: list[SlotOffer] = []
+    if free <= 0:
+        return offers
+    for entry in waitlist_for_service(service_id=site.service_id).filter(
+        status=EntryStatus.WAITING
+    ):
+        if len(offers) >= free:
+            break
+        if entry.case.status != CaseStatus.OPEN or not _eligible(entry.case, site.service):
+            continue  # skipped, not removed: eligibility may change (an age, a territory)
+        offer = SlotOffer.objects.create(
+            entry=entry,
+            service_at_site=site,
+            offered_at=now,
+            expires_at=now + timedelta(hours=settings.WAITLIST_OFFER_HOURS),
+        )
+        WaitlistEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.OFFERED)
+        _event(
+            kind=WaitlistEventKind.OFFERED,
+            case_id=entry.case_id,
+            service_id=site.service_id,
+            actor=None,
+            entry=entry,
+        )
+        case_team_notify(
+            case=entry.case,
+            text=_("A slot of %(service)s is offered to case %(code)s until %(until)s.")
+            % {
+                "service": site.service.name,
+                "code": entry.case.code,
+                "until": timezone.localtime(offer.expires_at).strftime("%d/%m %H:%M"),
+            },
+        )
+        offers.append(offer)
+    return offers
+
+
+@transaction.atomic
+def slot_offer_answer(*, actor: User, offer: SlotOffer, accept: bool, note: str = "") -> SlotOffer:
+    """The family's answer, given by their caseworker: accepted → enrolled; else the next."""
+    offer = SlotOffer.objects.select_related("entry__case", "entry__referral").get(pk=offer.pk)
+    entry = offer.entry
+    if not case_can_work(user=actor, case=entry.case):
+        raise PermissionDenied(_("Only the team that owns the case can answer the offer."))
+    if offer.status != OfferStatus.PENDING:
+        raise ValidationError({"offer": _("This offer has already been answered or expired.")})
+    site = service_at_site_lock(service_at_site_id=offer.service_at_site_id)
+    offer.answered_at = timezone.now()
+    offer.answered_by = actor
+    if accept:
+        offer.status = OfferStatus.ACCEPTED
+        offer.save(update_fields=["status", "answered_at", "answered_by"])
+        # The held slot becomes a taken one: the count of used slots does not change.
+        enrolment = Enrolment.objects.create(
+            case=entry.case, service_at_site=site, referral=entry.referral, created_by=actor
+        )
+        entry.status = EntryStatus.ENROLLED
+        entry.closed_at = offer.answered_at
+        entry.save(update_fields=["status", "closed_at"])
+        if entry.referral and entry.referral.status == ReferralStatus.WAITING:
+            referral_transition(
+                actor=None, referral=entry.referral, to_status=ReferralStatus.IN_SERVICE, note=note
+            )
+        _event(
+            kind=WaitlistEventKind.ENROLLED,
+            case_id=entry.case_id,
+            service_id=site.service_id,
+            actor=actor,
+            entry=entry,
+            enrolment=enrolment,
+            note=note,
+        )
+        return offer
+    offer.status = OfferStatus.DECLINED
+    offer.save(update_fields=["status", "answered_at", "answered_by"])
+    _leave(entry=entry, actor=actor, kind=WaitlistEventKind.DECLINED, note=note)
+    slot_offer_next(service_at_site=site)
+    return offer
+
+
+def _leave(*, entry: WaitlistEntry, actor: User | None, kind: str, note: str = "") -> None:
+    entry.status = EntryStatus.WITHDRAWN
+    entry.closed_at = timezone.now()
+    entry.save(update_fields=["status", "closed_at"])
+    referral = entry.referral
+    if referral is not None and referral.status == ReferralStatus.WAITING:
+        to = (
+            ReferralStatus.EXPIRED
+            if kind == WaitlistEventKind.EXPIRED
+            else ReferralStatus.WITHDRAWN
+        )
+        # The system moves it: a declined or expired offer is not the provider's act.
+        referral_transition(actor=None, referral=referral, to_status=to, note=note)
+    _event(
+        kind=kind,
+        case_id=entry.case_id,
+        service_id=entry.service_id,
+        actor=actor,
+        entry=entry,
+        note=note,
+    )
+
+
+@transaction.atomic
+def slot_offers_expire(*, now: datetime | None = None) -> int:
+    """Offers past their expiry go to the next in line; the silent family leaves the list."""
+    now = now or timezone.now()
+    expired = list(
+        SlotOffer.objects.select_for_update(skip_locked=True)
+        .filter(status=OfferStatus.PENDING, expires_at__lt=now)
+        .select_related("entry", "service_at_site")
+    )
+    for offer in expired:
+        offer.status = OfferStatus.EXPIRED
+        offer.save(update_fields=["status"])
+        _leave(
+            entry=offer.entry,
+            actor=None,
+            kind=WaitlistEventKind.EXPIRED,
+            note=_("No answer to the offer in time."),
+        )
+        case_team_notify(
+            case=offer.entry.case,
+            text=_("The slot offered to case %(code)s expired without an answer.")
+            % {"code": offer.entry.case.code},
+        )
+        slot_offer_next(service_at_site=offer.service_at_site, now=now)
+    return len(expired)
+
+
+@transaction.atomic
+def waitlist_withdraw(
+    *, actor: User, case: Case, keep_entry_ids: set[UUID] | None = None, note: str = ""
+) -> int:
+    """Take the child off every waitlist but the ones kept (the caseworker's choice)."""
+    if not case_can_work(user=actor, case=case):
+        raise PermissionDenied(_("Only the team that owns the case can change its waitlists."))
+    keep = keep_entry_ids or set()
+    entries = [
+        e
+        for e in WaitlistEntry.objects.filter(
+            case=case, status__in=ACTIVE_ENTRY_STATUSES
+        ).select_related("referral")
+        if e.pk not in keep
+    ]
+    for entry in entries:
+        SlotOffer.objects.filter(entry=entry, status=OfferStatus.PENDING).update(
+            status=OfferStatus.DECLINED, answered_at=timezone.now(), answered_by=actor
+        )
+        _leave(entry=entry, actor=actor, kind=WaitlistEventKind.WITHDRAWN, note=note)
+    return len(entries)
+
+
+@transaction.atomic
+def waitlist_snapshot_take(*, day: date | None = None) -> int:
+    """Store today's figures of every service with a queue, enrolments or movement.
+
+    Idempotent for a day: a second run replaces the first.
+    """
+    day = day or timezone.localdate()
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+    start = end - timedelta(days=1)
+    waits: dict[UUID, list[float]] = {}
+    for service_id, requested_at in WaitlistEntry.objects.filter(
+        status__in=ACTIVE_ENTRY_STATUSES, requested_at__lt=end
+    ).values_list("service_id", "requested_at"):
+        waits.setdefault(service_id, []).append((end - requested_at).total_seconds() / 86400)
+    inflow = dict(
+        WaitlistEntry.objects.filter(requested_at__gte=start, requested_at__lt=end)
+        .values_list("service_id")
+        .annotate(n=Count("id"))
+        .values_list("service_id", "n")
+    )
+    outflow = dict(
+        WaitlistEntry.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        .values_list("service_id")
+        .annotate(n=Count("id"))
+        .values_list("service_id", "n")
+    )
+    enrolled = dict(
+        Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE)
+        .values_list("service_at_site__service_id")
+        .annotate(n=Count("id"))
+        .values_list("service_at_site__service_id", "n")
+    )
+    ids = set(waits) | set(inflow) | set(outflow) | set(enrolled)
+    services = Service.objects.filter(pk__in=ids).only("id", "category_codes")
+    slots = dict(
+        ServiceAtSite.objects.filter(service_id__in=ids)
+        .values_list("service_id")
+        .annotate(total=Sum("capacity"))
+        .values_list("service_id", "total")
+    )
+    rows = [
+        WaitlistSnapshot(
+            day=day,
+            service=service,
+            category_codes=service.category_codes,
+            waiting=len(waits.get(service.pk, [])),
+            slots=int(slots.get(service.pk) or 0),
+            enrolled=enrolled.get(service.pk, 0),
+            oldest_wait_days=round(max(waits[service.pk]), 2) if service.pk in waits else None,
+            median_wait_days=round(statistics.median(waits[service.pk]), 2)
+            if service.pk in waits
+            else None,
+            inflow=inflow.get(service.pk, 0),
+            outflow=outflow.get(service.pk, 0),
+        )
+        for service in services
+    ]
+    WaitlistSnapshot.objects.filter(day=day).delete()
+    WaitlistSnapshot.objects.bulk_create(rows)
+    return len(rows)
