@@ -781,6 +781,41 @@ def referral_create_and_send(
 
 
 @transaction.atomic
+def referral_record_meeting_decision(
+    *, actor: User, case: Case, service_at_site: ServiceAtSite, note: str
+) -> Referral:
+    """A referral decided at a case-review meeting, where the provider sits too.
+
+    It starts in service: the meeting is the acceptance. The coordinator is recorded
+    as its author, and consent (or its absence) is kept like any referral's.
+    """
+    if not network_can_oversee(user=actor):
+        raise PermissionDenied(_("Only local coordinators record the meeting's decisions."))
+    consent = case_consent_for(case=case, scope=ConsentScope.REFERRAL)
+    now = timezone.now()
+    referral = Referral.objects.create(
+        case=case,
+        service=service_at_site.service,
+        service_at_site=service_at_site,
+        status=ReferralStatus.IN_SERVICE,
+        created_by=actor,
+        consent=consent,
+        consent_override_reason="" if consent else note,
+        sent_at=now,
+        responded_at=now,
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        from_status="",
+        to_status=ReferralStatus.IN_SERVICE,
+        actor=actor,
+        at=now,
+        note=note,
+    )
+    return referral
+
+
+@transaction.atomic
 def referrals_flag_overdue(*, now: datetime | None = None) -> int:
     """Tell the caseworkers of referrals whose answer is late, once each; rescore them."""
     now = now or timezone.now()

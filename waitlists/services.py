@@ -362,6 +362,20 @@ def waitlist_withdraw(
     return len(entries)
 
 
+def waitlist_withdraw_for_round(*, case: Case, category_code: str, note: str) -> int:
+    """After a meeting placed the child, the other lists of that category are left."""
+    entries = list(
+        WaitlistEntry.objects.filter(
+            case=case,
+            status=EntryStatus.WAITING,
+            service__category_codes__contains=[category_code],
+        ).select_related("referral")
+    )
+    for entry in entries:
+        _leave(entry=entry, actor=None, kind=WaitlistEventKind.WITHDRAWN, note=note)
+    return len(entries)
+
+
 @transaction.atomic
 def waitlist_snapshot_take(*, day: date | None = None) -> int:
     """Store today's figures of every service with a queue, enrolments or movement.
