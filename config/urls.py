@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("matching.api_urls")),
+    path("api/", include("waitlists.api_urls")),
     path("api/", include("directory.urls")),
     path("", include("maps.urls")),
 ]
