@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waitlists.tasks.waitlist_snapshot_task",
         "schedule": crontab(hour=23, minute=50),
     },
+    "gaps-nightly-inventory": {
+        "task": "gaps.tasks.gap_inventory_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "matching-train-completion-model": {
         "task": "matching.tasks.completion_model_train_task",
         "schedule": crontab(hour=4, minute=0, day_of_week=1),  # weekly
