@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/", include("matching.api_urls")),
     path("api/", include("waitlists.api_urls")),
     path("api/", include("directory.urls")),
+    path("", include("matching.urls")),
     path("", include("maps.urls")),
 ]

@@ -95,7 +95,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/puente"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # 0 by default: runserver starts a thread per request and never reuses their
+        # connections, so persistent ones pile up until PostgreSQL refuses clients (a
+        # burst of 200 enrolments reached its 100-connection limit). Raise it behind a
+        # server with a fixed pool of workers.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

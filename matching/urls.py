@@ -1,0 +1,36 @@
+from django.urls import path
+
+from matching.views import alerts, cases, coordination, provider
+
+app_name = "matching"
+
+urlpatterns = [
+    # Caseworkers
+    path("casos/", cases.case_list, name="case_list"),
+    path("casos/nuevo/", cases.case_new, name="case_new"),
+    path("casos/<uuid:case_id>/", cases.case_detail, name="case_detail"),
+    path("casos/<uuid:case_id>/consentimientos/", cases.consent_add, name="consent_add"),
+    path("casos/<uuid:case_id>/necesidades/", cases.need_add, name="need_add"),
+    path("casos/<uuid:case_id>/opciones/", cases.case_options, name="case_options"),
+    path(
+        "derivaciones/<uuid:referral_id>/retirar/",
+        cases.referral_withdraw,
+        name="referral_withdraw",
+    ),
+    path("alertas/<uuid:alert_id>/responder/", cases.alert_answer, name="alert_answer"),
+    path("bandeja/", cases.inbox, name="inbox"),
+    path("bandeja/leidas/", cases.notification_read, name="notification_read"),
+    # Provider staff
+    path("prestador/derivaciones/", provider.provider_inbox, name="provider_inbox"),
+    path(
+        "prestador/derivaciones/<uuid:referral_id>/",
+        provider.provider_referral,
+        name="provider_referral",
+    ),
+    # Local coordination
+    path("coordinacion/", coordination.coordination, name="coordination"),
+    path("coordinacion/politica/", coordination.policy, name="policy"),
+    # Any member of the network
+    path("alertas/nueva/", alerts.alert_new, name="alert_raise"),
+    path("alertas/enviada/", alerts.alert_sent, name="alert_sent"),
+]

@@ -1,0 +1,51 @@
+"""Raising a vulnerability alert: any member of the network, on behalf of their organization.
+
+The person raising it learns only that it reached the case team, nothing of the case.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from directory.models import Organization
+from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
+from matching.selectors import alert_can_raise, alert_organization_ids
+from matching.services import alert_raise
+from matching.views.common import actor_of
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def alert_new(request: HttpRequest) -> HttpResponse:
+    if not alert_can_raise(user=request.user):
+        raise PermissionDenied
+    organizations = Organization.objects.filter(
+        pk__in=list(alert_organization_ids(user=request.user))
+    ).order_by("name")
+    form = AlertRaiseForm(
+        request.POST if request.method == "POST" else None, organizations=organizations
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            alert_raise(actor=actor_of(request), **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error, rename=ALERT_RENAME)
+        else:
+            return redirect("matching:alert_sent")
+    return render(
+        request,
+        "matching/alert_form.html",
+        {"form": form, "point_i18n": {"home": _("Home")}},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_GET
+@login_required
+def alert_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "matching/alert_sent.html")

@@ -1,0 +1,456 @@
+"""The caseworker's pages: the team's cases, one case, its referral options, the inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, TextChoices
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from directory.selectors import format_distance
+from matching.forms import (
+    HOME_FIELDS,
+    AlertAnswerForm,
+    CaseCreateForm,
+    ConsentForm,
+    NeedAddForm,
+    NotificationReadForm,
+    ReferralSendForm,
+    ReferralWithdrawForm,
+    add_service_errors,
+    case_team_organizations,
+)
+from matching.models import (
+    AlertStatus,
+    Case,
+    CaseNeed,
+    CaseStatus,
+    ConsentScope,
+    NeedStatus,
+    ReferralEvent,
+    ReferralStatus,
+    VulnerabilityFactor,
+)
+from matching.options import CANDIDATES, ReferralOption, ReferralOptions, referral_options
+from matching.selectors import (
+    alert_inbox_for_case_team,
+    case_consent_for,
+    case_list_for_user,
+    case_plan,
+    case_priority_explain,
+    case_team_organization_ids,
+    notification_list_unread,
+    referral_get_for_case_team,
+)
+from matching.services import (
+    CASE_TEAM,
+    alert_acknowledge,
+    case_create,
+    case_need_add,
+    consent_record,
+    notification_mark_read,
+    referral_allowed_moves,
+    referral_create,
+    referral_send,
+    referral_transition,
+)
+from matching.views.common import actor_of, case_or_404, role_required, safe_link, uuid_or_404
+
+OPTIONS_SHOWN = 10
+CASES_PER_PAGE = 50
+
+# --- the team's cases --------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = (
+        case_list_for_user(user=request.user)
+        .filter(status=CaseStatus.OPEN)
+        .annotate(
+            open_needs=Count(
+                "needs", filter=Q(needs__status__in=[NeedStatus.OPEN, NeedStatus.ADDRESSED])
+            )
+        )
+        .order_by("-priority_score", "requested_at", "code")
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "matching/case_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CASEWORKER)
+def case_new(request: HttpRequest) -> HttpResponse:
+    teams = case_team_organizations(organization_ids=case_team_organization_ids(user=request.user))
+    form = CaseCreateForm(request.POST if request.method == "POST" else None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_create(actor=actor_of(request), **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error, rename=HOME_FIELDS)
+        else:
+            messages.success(request, _("Case %(code)s was registered.") % {"code": case.code})
+            return redirect("matching:case_detail", case_id=case.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "matching/case_form.html",
+        {"form": form, "point_i18n": {"home": _("Home")}},
+        status=status,
+    )
+
+
+# --- one case -------------------------------------------------------------------------
+
+
+def _referral_history(case: Case) -> list[dict[str, Any]]:
+    referrals = case.referrals.select_related(
+        "service__organization", "service_at_site__site", "need__term"
+    ).prefetch_related(
+        Prefetch("events", queryset=ReferralEvent.objects.select_related("actor").order_by("at"))
+    )
+    return [
+        {
+            "referral": referral,
+            "events": list(referral.events.all()),
+            "can_withdraw": ReferralStatus.WITHDRAWN
+            in referral_allowed_moves(referral=referral, side=CASE_TEAM),
+        }
+        for referral in referrals.order_by("-created")
+    ]
+
+
+def _labels(choices: type[TextChoices], values: list[str]) -> list[str]:
+    return [str(choices(v).label) for v in values if v in choices.values]
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    consent_form: ConsentForm | None = None,
+    need_form: NeedAddForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    history = _referral_history(case)
+    context = {
+        "case": case,
+        "components": case_priority_explain(case=case),
+        "plan": case_plan(case=case),
+        "unplanned": [row for row in history if row["referral"].need_id is None],
+        "history": history,
+        "factors": _labels(VulnerabilityFactor, case.vulnerability_factors),
+        "consents": [
+            {"consent": consent, "scopes": _labels(ConsentScope, consent.scopes)}
+            for consent in case.consents.all()
+        ],
+        "has_consent": case_consent_for(case=case) is not None,
+        "consent_form": consent_form or ConsentForm(),
+        "need_form": need_form or NeedAddForm(),
+        "alerts": list(case.alerts.select_related("raised_by_organization")),
+        "AlertStatus": AlertStatus,
+        "open_need_statuses": (NeedStatus.OPEN, NeedStatus.ADDRESSED),
+        "is_open": case.status == CaseStatus.OPEN,
+    }
+    return render(request, "matching/case_detail.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_case(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def consent_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_record(
+                actor=actor_of(request),
+                case=case,
+                given_by=form.cleaned_data["given_by"],
+                scopes=form.cleaned_data["scopes"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("matching:case_detail", case_id=case.pk)
+    return _render_case(request, case, consent_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def need_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = NeedAddForm(request.POST)
+    if form.is_valid():
+        try:
+            case_need_add(actor=actor_of(request), case=case, term=form.cleaned_data["term"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The need was added to the case plan."))
+            return redirect("matching:case_detail", case_id=case.pk)
+    return _render_case(request, case, need_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def alert_answer(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    alert = alert_inbox_for_case_team(user=request.user).filter(pk=alert_id).first()
+    if alert is None:
+        raise Http404
+    form = AlertAnswerForm(request.POST)
+    if form.is_valid():
+        close = form.cleaned_data["action"] == "close"
+        alert_acknowledge(actor=actor_of(request), alert=alert, close=close)
+        messages.success(
+            request, _("The alert was closed.") if close else _("The alert was marked as seen.")
+        )
+    else:
+        messages.error(request, _("Choose whether to mark the alert as seen or close it."))
+    if request.POST.get("next") == "inbox":
+        return redirect("matching:inbox")
+    return redirect("matching:case_detail", case_id=alert.case_id)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def referral_withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    referral = referral_get_for_case_team(user=request.user, referral_id=referral_id)
+    if referral is None:
+        raise Http404
+    form = ReferralWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The note is too long."))
+    elif ReferralStatus.WITHDRAWN not in referral_allowed_moves(referral=referral, side=CASE_TEAM):
+        messages.error(
+            request,
+            _("A referral that is “%(status)s” can no longer be withdrawn.")
+            % {"status": referral.get_status_display()},
+        )
+    else:
+        try:
+            referral_transition(
+                actor=actor_of(request),
+                referral=referral,
+                to_status=ReferralStatus.WITHDRAWN,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The referral was withdrawn."))
+    return redirect("matching:case_detail", case_id=referral.case_id)
+
+
+# --- referral options -------------------------------------------------------------------
+
+
+def _need_from_query(request: HttpRequest, case: Case) -> CaseNeed | None:
+    raw = request.GET.get("need", "")
+    if not raw:
+        return None
+    need = case.needs.select_related("term").filter(pk=uuid_or_404(raw)).first()
+    if need is None:
+        raise Http404
+    return need
+
+
+def _option_row(option: ReferralOption, *, eligible: bool) -> dict[str, Any]:
+    sas = option.service_at_site
+    return {
+        "id": str(sas.pk),
+        "name": sas.service.name,
+        "organization": sas.service.organization.name,
+        "site": sas.site.name,
+        "address": sas.site.address_1,
+        "lat": sas.site.point.y,
+        "lon": sas.site.point.x,
+        "eligible": eligible,
+        "score": option.score,
+        "distance": format_distance(option.distance_m),
+        "free_slots": option.free_slots,
+        "reasons": [r.sentence for r in option.reasons],
+        "excluded_because": list(option.excluded_because),
+    }
+
+
+def _render_options(
+    request: HttpRequest,
+    case: Case,
+    need: CaseNeed | None,
+    options: ReferralOptions,
+    *,
+    bound: ReferralSendForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    has_consent = case_consent_for(case=case) is not None
+    is_open = case.status == CaseStatus.OPEN
+    eligible = options.eligible[:OPTIONS_SHOWN]
+    excluded = options.excluded[:OPTIONS_SHOWN]
+    rows = []
+    bound_shown = False
+    for rank, option in enumerate(eligible, start=1):
+        sas_id = option.service_at_site.pk
+        auto_id = f"id_{sas_id}_%s"
+        form: ReferralSendForm
+        if bound is not None and str(bound.data.get("service_at_site")) == str(sas_id):
+            form = bound
+            form.auto_id = auto_id
+            bound_shown = True
+        else:
+            form = ReferralSendForm(
+                initial={"service_at_site": sas_id}, has_consent=has_consent, auto_id=auto_id
+            )
+        rows.append(
+            {
+                "rank": rank,
+                "option": option,
+                "form": form,
+                "distance": format_distance(option.distance_m),
+            }
+        )
+    map_data = {
+        "home": {"lat": case.home.y, "lon": case.home.x},
+        "options": [_option_row(o, eligible=True) for o in eligible]
+        + [_option_row(o, eligible=False) for o in excluded],
+        "i18n": {
+            "home": _("The child's home"),
+            "excluded": _("Excluded"),
+            "score": _("Score"),
+            "slots": _("Free slots"),
+        },
+    }
+    context = {
+        "case": case,
+        "need": need,
+        "needs": [n for n in case.needs.select_related("term").order_by("created")],
+        "rows": rows,
+        "excluded": [
+            {"option": option, "distance": format_distance(option.distance_m)}
+            for option in excluded
+        ],
+        "has_consent": has_consent,
+        "map_data": map_data,
+        # Errors of a form the page cannot show in place (closed case, vanished option).
+        "orphan_form": bound if bound is not None and not (bound_shown and is_open) else None,
+        "is_open": is_open,
+    }
+    return render(request, "matching/case_options.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CASEWORKER)
+def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    need = _need_from_query(request, case)
+    if request.method != "POST":
+        return _render_options(request, case, need, referral_options(case=case, need=need))
+    # The option chosen must still be eligible now, not only when the page was drawn.
+    options = referral_options(case=case, need=need, limit=CANDIDATES)
+    form = ReferralSendForm(request.POST, has_consent=case_consent_for(case=case) is not None)
+    if form.is_valid():
+        chosen = next(
+            (
+                o
+                for o in options.eligible
+                if o.service_at_site.pk == form.cleaned_data["service_at_site"]
+            ),
+            None,
+        )
+        if chosen is None:
+            form.add_error(None, _("This service is not among the eligible options for the case."))
+        else:
+            try:
+                with transaction.atomic():
+                    referral = referral_create(
+                        actor=actor_of(request),
+                        case=case,
+                        service=chosen.service_at_site.service,
+                        service_at_site=chosen.service_at_site,
+                        need=need,
+                        shared_note=form.cleaned_data["shared_note"],
+                    )
+                    referral_send(
+                        actor=actor_of(request),
+                        referral=referral,
+                        consent_override_reason=form.cleaned_data.get(
+                            "consent_override_reason", ""
+                        ),
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error, rename={"consent": "consent_override_reason"})
+            else:
+                messages.success(
+                    request,
+                    _("The referral to %(service)s was sent.")
+                    % {"service": chosen.service_at_site.service.name},
+                )
+                return redirect("matching:case_detail", case_id=case.pk)
+    return _render_options(request, case, need, options, bound=form, status=400)
+
+
+# --- inbox --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Unread notifications for anyone; the open alerts of the team for caseworkers."""
+    notifications = [
+        {"notification": n, "link": safe_link(n.link)}
+        for n in notification_list_unread(user=request.user)[:200]
+    ]
+    context = {
+        "notifications": notifications,
+        "alerts": list(alert_inbox_for_case_team(user=request.user)[:200]),
+        "is_case_team": bool(case_team_organization_ids(user=request.user)),
+        "AlertStatus": AlertStatus,
+    }
+    return render(request, "matching/inbox.html", context)
+
+
+@require_POST
+@login_required
+def notification_read(request: HttpRequest) -> HttpResponse:
+    form = NotificationReadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That notification could not be found."))
+        return redirect("matching:inbox")
+    chosen = form.cleaned_data["notification"]
+    unread = notification_list_unread(user=request.user)
+    ids = [chosen] if chosen else list(unread.values_list("pk", flat=True))
+    marked = notification_mark_read(user=actor_of(request), notification_ids=ids)
+    if marked:
+        messages.success(request, _("Marked as read."))
+    return redirect("matching:inbox")
+
+
+__all__ = [
+    "alert_answer",
+    "case_detail",
+    "case_list",
+    "case_new",
+    "case_options",
+    "consent_add",
+    "inbox",
+    "need_add",
+    "notification_read",
+    "referral_withdraw",
+]
