@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/", include("waitlists.api_urls")),
     path("api/", include("directory.urls")),
     path("", include("matching.urls")),
+    path("", include("waitlists.urls")),
     path("", include("maps.urls")),
 ]
