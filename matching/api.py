@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.gis.geos import Point
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -532,6 +533,7 @@ class OverdueReferralsView(APIView):
 class MultipleAlertsView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         _require_coordinator(request)
         rows = [

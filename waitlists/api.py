@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -121,6 +122,7 @@ class WaitlistNetworkView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         if not network_can_oversee(user=request.user):
             raise PermissionDenied()
@@ -132,6 +134,7 @@ class WaitlistServiceView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, service_id: UUID) -> Response:
         service = Service.objects.filter(pk=service_id).first()
         allowed = service is not None and (
@@ -172,7 +175,8 @@ class WaitlistHistoryView(APIView):
             OpenApiParameter("service", UUID),
             OpenApiParameter("category", str),
             OpenApiParameter("days", int),
-        ]
+        ],
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
         if not network_can_oversee(user=request.user):
