@@ -536,9 +536,23 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
+# Moves that take a slot or a place in a queue: only the waitlists app makes them,
+# after locking the site's row, so a referral never shows "in service" without a slot.
+SLOT_MOVES = frozenset(
+    {
+        (ReferralStatus.ACCEPTED, ReferralStatus.WAITING),
+        (ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE),
+        (ReferralStatus.WAITING, ReferralStatus.IN_SERVICE),
+    }
+)
+
+
 def referral_allowed_moves(*, referral: Referral, side: str) -> list[str]:
+    """Moves a side may make by hand (slot moves go through the waitlists app)."""
     return [
-        to for (frm, to), sides in TRANSITIONS.items() if frm == referral.status and side in sides
+        to
+        for (frm, to), sides in TRANSITIONS.items()
+        if frm == referral.status and side in sides and (frm, to) not in SLOT_MOVES
     ]
 
 
@@ -562,8 +576,12 @@ def referral_transition(
     note: str = "",
     rejection_reason: str = "",
     feedback: str = "",
+    slot_taken: bool = False,
 ) -> Referral:
     """Move a referral to ``to_status`` if the move is legal and the actor's to make.
+
+    Moves into a slot or a queue need ``slot_taken=True``: the waitlists app passes it
+    once it holds the slot (or the queue entry) under the site's row lock.
 
     ``actor=None`` is the system (expiry, slot offers). The row is locked first: a
     provider accepting while the caseworker withdraws must not both succeed.
@@ -589,6 +607,15 @@ def referral_transition(
         )
     if not (sides & _side_of(actor=actor, referral=referral)):
         raise PermissionDenied(_("You cannot make this change to this referral."))
+    if (frm, to_status) in SLOT_MOVES and not slot_taken:
+        raise ValidationError(
+            {
+                "status": _(
+                    "This move takes a slot: place the child from the slots page, which "
+                    "enrols or puts on the waitlist."
+                )
+            }
+        )
     now = timezone.now()
     if to_status == ReferralStatus.REJECTED:
         if not rejection_reason:

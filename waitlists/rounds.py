@@ -189,7 +189,11 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
             entry.save(update_fields=["status", "closed_at"])
             if referral and referral.status == ReferralStatus.WAITING:
                 referral_transition(
-                    actor=None, referral=referral, to_status=ReferralStatus.IN_SERVICE, note=note
+                    actor=None,
+                    referral=referral,
+                    to_status=ReferralStatus.IN_SERVICE,
+                    note=note,
+                    slot_taken=True,
                 )
         else:
             referral = referral_record_meeting_decision(

@@ -117,7 +117,9 @@ def referral_place(*, actor: User | None, referral: Referral) -> Placement:
         enrolment = Enrolment.objects.create(
             case=referral.case, service_at_site=site, referral=referral, created_by=actor
         )
-        referral_transition(actor=actor, referral=referral, to_status=ReferralStatus.IN_SERVICE)
+        referral_transition(
+            actor=actor, referral=referral, to_status=ReferralStatus.IN_SERVICE, slot_taken=True
+        )
         _event(
             kind=WaitlistEventKind.ENROLLED,
             case_id=referral.case_id,
@@ -134,6 +136,7 @@ def referral_place(*, actor: User | None, referral: Referral) -> Placement:
         referral=referral,
         to_status=ReferralStatus.WAITING,
         note=_("No free slot: on the waitlist."),
+        slot_taken=True,
     )
     _event(
         kind=WaitlistEventKind.JOINED,
@@ -270,7 +273,11 @@ def slot_offer_answer(*, actor: User, offer: SlotOffer, accept: bool, note: str 
         entry.save(update_fields=["status", "closed_at"])
         if entry.referral and entry.referral.status == ReferralStatus.WAITING:
             referral_transition(
-                actor=None, referral=entry.referral, to_status=ReferralStatus.IN_SERVICE, note=note
+                actor=None,
+                referral=entry.referral,
+                to_status=ReferralStatus.IN_SERVICE,
+                note=note,
+                slot_taken=True,
             )
         _event(
             kind=WaitlistEventKind.ENROLLED,
@@ -354,11 +361,15 @@ def waitlist_withdraw(
         ).select_related("referral")
         if e.pk not in keep
     ]
+    released: set[UUID] = set()
     for entry in entries:
-        SlotOffer.objects.filter(entry=entry, status=OfferStatus.PENDING).update(
-            status=OfferStatus.DECLINED, answered_at=timezone.now(), answered_by=actor
-        )
+        pending = SlotOffer.objects.filter(entry=entry, status=OfferStatus.PENDING)
+        released |= set(pending.values_list("service_at_site_id", flat=True))
+        pending.update(status=OfferStatus.DECLINED, answered_at=timezone.now(), answered_by=actor)
         _leave(entry=entry, actor=actor, kind=WaitlistEventKind.WITHDRAWN, note=note)
+    # A slot held for this child goes to the next in line at once.
+    for site in ServiceAtSite.objects.filter(pk__in=released):
+        slot_offer_next(service_at_site=site)
     return len(entries)
 
 

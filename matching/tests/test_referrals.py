@@ -77,8 +77,16 @@ def test_a_referral_goes_from_sent_to_completed_with_every_step_recorded(
     # High risk: the answer is due within the policy's 72 hours.
     assert referral.response_due - referral.sent_at == timedelta(hours=72)
     assert referral.need.status == NeedStatus.ADDRESSED
-    for status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE):
-        referral = referral_transition(actor=provider, referral=referral, to_status=status)
+    referral = referral_transition(
+        actor=provider, referral=referral, to_status=ReferralStatus.ACCEPTED
+    )
+    # Taking a slot is the waitlists app's move, under the site's lock.
+    with pytest.raises(ValidationError):
+        referral_transition(actor=provider, referral=referral, to_status=ReferralStatus.IN_SERVICE)
+    from waitlists.services import referral_place
+
+    assert referral_place(actor=provider, referral=referral).enrolled
+    referral.refresh_from_db()
     referral = referral_transition(
         actor=provider,
         referral=referral,

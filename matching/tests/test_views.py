@@ -280,8 +280,10 @@ def test_the_case_page_explains_the_priority_and_shows_plan_consents_alerts_and_
 
 
 def test_the_case_page_shows_the_provider_feedback(client, caseworker, provider, sent, case):
-    for status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_SERVICE):
-        referral_transition(actor=provider, referral=sent, to_status=status)
+    referral_transition(actor=provider, referral=sent, to_status=ReferralStatus.ACCEPTED)
+    from waitlists.services import referral_place
+
+    referral_place(actor=provider, referral=sent)
     referral_transition(
         actor=provider,
         referral=sent,
@@ -554,7 +556,11 @@ def test_the_provider_answers_through_the_state_machine(client, provider, sent, 
     sent.refresh_from_db()
     assert sent.status == ReferralStatus.ACCEPTED
     assert sent.events.last().note == "Cupo el lunes."
-    assert client.post(url, {"to_status": "in_service"}).status_code == 302
+    # Starting the service takes a slot: that is the slots page's move, not this one.
+    assert client.post(url, {"to_status": "in_service"}).status_code == 400
+    from waitlists.services import referral_place
+
+    assert referral_place(actor=provider, referral=sent).enrolled
     response = client.post(url, {"to_status": "completed", "feedback": "  "})
     assert response.status_code == 400
     response = client.post(url, {"to_status": "completed", "feedback": "Terminó el taller."})

@@ -223,7 +223,7 @@ def test_the_daily_snapshot_counts_the_queue_and_is_idempotent(caseworker, provi
     assert summary[0].waiting == 2 and summary[0].median_wait_days is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_hundred_simultaneous_enrolments_fill_exactly_ten_slots(caseworker, provider_org):
     """Each thread has its own PostgreSQL connection and transaction; the row lock decides."""
     provider = user_with_role(Role.PROVIDER, organization=provider_org, username="prestador-c")

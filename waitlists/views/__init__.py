@@ -1,0 +1,1 @@
+"""Server-rendered pages of slots, waitlists and allocation rounds, one module per role."""
