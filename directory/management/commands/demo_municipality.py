@@ -3,13 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.db import transaction
 
 from directory.demo import DEMO_PASSWORD, demo_is_loaded, demo_municipality_generate
+from matching.demo import TqdmProgress, demo_cases_load
 
 
 class Command(BaseCommand):
-    help = "Generate a fictional municipality: territories, organizations, services, users."
+    help = (
+        "Generate a fictional municipality: territories, organizations, services, users, "
+        "and the demo caseworker's cases with their alerts and referrals."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="random seed (deterministic)")
@@ -18,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--organizations", type=int, default=None)
         parser.add_argument(
             "--sites", type=int, default=None, help="total sites (default: 1-3 per organization)"
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=120,
+            help="cases of the demo caseworker, with alerts and referrals (0: none; "
+            "skipped with --no-users, since cases need the demo caseworker)",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing if a map is already loaded"
@@ -30,35 +41,34 @@ class Command(BaseCommand):
                 self.stdout.write("The database already holds a service map; demo not loaded.")
                 return
             raise CommandError("The database already holds a service map; use an empty one.")
-        services = options["services"]
-        bars: dict[str, tqdm[Any]] = {}
-        totals = {"services": services, "slots": None}
+        if options["cases"] < 0:
+            raise CommandError("--cases must not be negative.")
+        with_users = not options["no_users"]
+        cases = options["cases"] if with_users else 0
         quiet = options["verbosity"] == 0
+        bars = TqdmProgress(totals={"services": options["services"], "slots": None, "cases": cases})
 
         def progress(label: str, amount: int) -> None:
-            if quiet:
-                return
-            if label not in bars:
-                for previous in bars.values():
-                    previous.close()
-                bars[label] = tqdm(total=totals.get(label), desc=label, unit=" rows", leave=True)
-            bars[label].update(amount)
+            if not quiet:
+                bars(label, amount)
 
         try:
-            summary = demo_municipality_generate(
-                seed=options["seed"],
-                services=services,
-                territories=options["territories"],
-                organizations=options["organizations"],
-                sites=options["sites"],
-                with_users=not options["no_users"],
-                progress=progress,
-            )
+            # One transaction: a failure leaves the database empty, so --if-empty retries.
+            with transaction.atomic():
+                summary = demo_municipality_generate(
+                    seed=options["seed"],
+                    services=options["services"],
+                    territories=options["territories"],
+                    organizations=options["organizations"],
+                    sites=options["sites"],
+                    with_users=with_users,
+                    progress=progress,
+                )
+                case_summary = demo_cases_load(count=cases, seed=options["seed"], progress=progress)
         except ValueError as error:
             raise CommandError(str(error)) from error
         finally:
-            for bar in bars.values():
-                bar.close()
+            bars.close()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo municipality: {summary.territories} territories, "
@@ -66,5 +76,15 @@ class Command(BaseCommand):
                 f"{summary.services} services, {summary.slots} slots."
             )
         )
+        if case_summary.cases:
+            statuses = ", ".join(f"{s} {n}" for s, n in sorted(case_summary.referrals.items()))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo cases: {case_summary.cases} cases, {case_summary.alerts} alerts, "
+                    f"{case_summary.referral_count} referrals ({statuses})."
+                )
+            )
+        elif options["cases"] and not with_users:
+            self.stdout.write("No demo cases: they belong to the demo caseworker (--no-users).")
         if summary.users:
             self.stdout.write(f"Demo users (password {DEMO_PASSWORD}): {', '.join(summary.users)}")
