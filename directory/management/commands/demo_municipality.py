@@ -86,5 +86,14 @@ class Command(BaseCommand):
             )
         elif options["cases"] and not with_users:
             self.stdout.write("No demo cases: they belong to the demo caseworker (--no-users).")
+        if case_summary.cases:
+            # The nightly jobs, once now, so the coordinator's and planner's pages show
+            # figures on the first visit rather than the morning after.
+            from gaps.inventory import gap_inventory_compute
+            from waitlists.services import waitlist_snapshot_take
+
+            waitlist_snapshot_take()
+            gaps = gap_inventory_compute()
+            self.stdout.write(f"Gap inventory {gaps.day}: {gaps.cells.count()} cells.")
         if summary.users:
             self.stdout.write(f"Demo users (password {DEMO_PASSWORD}): {', '.join(summary.users)}")
