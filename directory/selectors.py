@@ -471,6 +471,37 @@ def service_search(
     return SearchPage(hits=hits, page=page, per_page=per_page, has_next=len(rows) > per_page)
 
 
+def service_at_site_nearest(
+    *, point: Point, category_code: str | None = None, limit: int = 60
+) -> list[tuple[ServiceAtSite, float]]:
+    """The active services at the sites nearest ``point`` (category and below), in metres.
+
+    The plain KNN walk, without the search's reasons and prefetches: the matching
+    engine checks eligibility itself and only needs the rows and their distances.
+    """
+    if point.srid is None:
+        point = Point(point.x, point.y, srid=4326)
+    qs = ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
+    if category_code:
+        qs = qs.filter(service__category_codes__contains=[category_code])
+    near_mercator = point.transform(_to_mercator(), clone=True)
+    rows = list(
+        qs.select_related(
+            "service", "service__organization", "service__eligibility", "site", "site__territory"
+        )
+        .defer(*HEAVY_COLUMNS)
+        .annotate(
+            knn=KnnDistance(
+                F("site__point_mercator"),
+                Value(near_mercator, output_field=PointField(srid=3857)),
+            ),
+            distance=Distance("site__point", point),
+        )
+        .order_by("knn")[:limit]
+    )
+    return [(row, row.distance.m) for row in rows]
+
+
 def format_distance(metres: float) -> str:
     if metres < 1000:
         return _("%(m)s m") % {"m": formats.number_format(round(metres))}

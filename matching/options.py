@@ -20,7 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
-from directory.selectors import format_distance, service_search, territory_lineage_ids
+from directory.selectors import (
+    format_distance,
+    service_at_site_nearest,
+    territory_lineage_ids,
+)
 from matching.models import (
     ACTIVE_REFERRAL_STATUSES,
     RISK_BANDS,
@@ -203,12 +207,11 @@ def referral_options(
     if need is not None:
         need_codes.add(need.term.code)
     category = need.term.code if need is not None else None
-    page = service_search(category_code=category, near=case.home, per_page=CANDIDATES)
     nearest: dict[UUID, tuple[ServiceAtSite, float]] = {}
-    for hit in page.hits:  # nearest site of each service
-        sas = hit.service_at_site
-        if sas.service_id not in nearest:
-            nearest[sas.service_id] = (sas, hit.distance_m or 0.0)
+    for sas, distance in service_at_site_nearest(
+        point=case.home, category_code=category, limit=CANDIDATES
+    ):
+        nearest.setdefault(sas.service_id, (sas, distance))  # nearest site of each service
     if category is None and need_codes:
         nearest = {
             k: v for k, v in nearest.items() if need_codes & set(v[0].service.category_codes)

@@ -416,7 +416,9 @@ UPDATE matching_case c SET
     priority_components = jsonb_build_object({components})
 FROM (SELECT * FROM unnest(%(ids)s::uuid[], %(scores)s::int[], %(alerts)s::int[], {arrays})
       AS t(id, score, alerts, {names})) v
-WHERE c.id = v.id AND (
+-- The ids again as an index condition: without it the planner hash-joins each chunk
+-- against every case and spills to disk.
+WHERE c.id = ANY(%(ids)s::uuid[]) AND c.id = v.id AND (
     c.priority_score IS DISTINCT FROM v.score
     OR c.priority_policy_id IS DISTINCT FROM %(policy)s
     OR c.multiple_alerts IS DISTINCT FROM (v.alerts >= %(threshold)s)
