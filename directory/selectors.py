@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +38,7 @@ from accounts.selectors import AnyUser, user_organization_ids, user_roles
 from directory.models import (
     SEARCH_CONFIG,
     AccessRoute,
+    Eligibility,
     Service,
     ServiceAtSite,
     ServiceStatus,
@@ -73,6 +74,18 @@ def territory_lineage_ids(*, territory_id: UUID) -> frozenset[UUID]:
         ids.add(current)
         current = Territory.objects.filter(pk=current).values_list("parent_id", flat=True).first()
     return frozenset(ids)
+
+
+def eligibility_service_areas(*, service_ids: Iterable[UUID] | None = None) -> dict[int, set[UUID]]:
+    """Territories served, by eligibility id, in one query: what ``failures_for`` takes
+    as ``service_area_ids`` when checking many services (``None``: every service)."""
+    links = Eligibility.service_area.through.objects.all()
+    if service_ids is not None:
+        links = links.filter(eligibility__service_id__in=list(service_ids))
+    areas: dict[int, set[UUID]] = {}
+    for eligibility_id, territory_id in links.values_list("eligibility_id", "territory_id"):
+        areas.setdefault(eligibility_id, set()).add(territory_id)
+    return areas
 
 
 def taxonomy_term_list() -> QuerySet[TaxonomyTerm]:

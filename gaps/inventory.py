@@ -29,6 +29,7 @@ from django.utils import timezone
 from sklearn.neighbors import BallTree
 
 from directory.models import Eligibility, EligibilityCandidate, TaxonomyTerm
+from directory.selectors import eligibility_service_areas
 from gaps.accessibility import (
     EARTH_RADIUS_M,
     haversine_cost_matrix,
@@ -157,11 +158,7 @@ def gap_inventory_compute(
         s.category.code: s for s in CategorySetting.objects.select_related("category")
     }
     eligibility = {e.service_id: e for e in Eligibility.objects.all()}
-    areas: dict[int, set[UUID]] = defaultdict(set)
-    for eid, tid in Eligibility.service_area.through.objects.values_list(
-        "eligibility_id", "territory_id"
-    ):
-        areas[eid].add(tid)
+    areas = eligibility_service_areas()
     lineage = {t: _lineage(t, parents) for t in parents}
 
     waiting_rows = _waiting_rows()

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
 from directory.selectors import (
+    eligibility_service_areas,
     format_distance,
     service_at_site_nearest,
     territory_lineage_ids,
@@ -34,6 +35,7 @@ from matching.models import (
     Referral,
     ReferralStatus,
 )
+from waitlists.selectors import service_at_site_free_slots
 
 # Points each component can contribute at most; they sum to 100 without the model.
 WEIGHTS = {
@@ -176,13 +178,8 @@ def _add_answer_times(found: dict[UUID, Responsiveness]) -> None:
 
 
 def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, int]:
-    """Free slots per service-at-site: its capacity, less enrolments where tracked."""
-    rows = list(service_at_sites)
-    try:
-        from waitlists.selectors import service_at_site_free_slots
-    except ImportError:  # waitlists not yet tracking enrolments
-        return {row.pk: max(row.capacity, 0) for row in rows}
-    return service_at_site_free_slots(service_at_site_ids=[row.pk for row in rows])
+    """Free slots per service-at-site: capacity less enrolments and slots held by offers."""
+    return service_at_site_free_slots(service_at_site_ids=[row.pk for row in service_at_sites])
 
 
 def _age_sentence(eligibility: Eligibility | None) -> str | None:
@@ -217,11 +214,7 @@ def referral_options(
             k: v for k, v in nearest.items() if need_codes & set(v[0].service.category_codes)
         }
     service_ids = list(nearest)
-    areas: dict[int, set[UUID]] = {}
-    for eligibility_id, territory_id in Eligibility.service_area.through.objects.filter(
-        eligibility__service_id__in=service_ids
-    ).values_list("eligibility_id", "territory_id"):
-        areas.setdefault(eligibility_id, set()).add(territory_id)
+    areas = eligibility_service_areas(service_ids=service_ids)
     candidate = case_eligibility_candidate(case=case)
     already = dict(
         case.referrals.filter(

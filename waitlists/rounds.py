@@ -19,15 +19,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from directory.models import Eligibility, ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
-from directory.selectors import territory_descendant_ids
+from directory.selectors import eligibility_service_areas, territory_descendant_ids
 from directory.services import service_at_site_lock
-from matching.models import Case, ReferralStatus
+from matching.models import Case
 from matching.options import case_eligibility_candidate
 from matching.selectors import network_can_oversee
 from matching.services import (
     case_team_notify,
     referral_record_meeting_decision,
-    referral_transition,
 )
 from waitlists.allocation import (
     allocate,
@@ -37,14 +36,16 @@ from waitlists.allocation import (
 )
 from waitlists.models import (
     AllocationRound,
-    Enrolment,
     EntryStatus,
     RoundStatus,
     WaitlistEntry,
-    WaitlistEventKind,
 )
 from waitlists.selectors import service_at_site_free_slots
-from waitlists.services import _event, waitlist_withdraw_for_round
+from waitlists.services import (
+    enrolment_record,
+    waitlist_entry_enrol,
+    waitlist_withdraw_for_round,
+)
 
 
 def _require_coordinator(actor: User) -> None:
@@ -101,11 +102,7 @@ def allocation_round_propose(
         e.service_id: e
         for e in Eligibility.objects.filter(service_id__in={s.service_id for s in sites})
     }
-    areas: dict[int, set[UUID]] = {}
-    for eid, tid in Eligibility.service_area.through.objects.filter(
-        eligibility_id__in=[e.pk for e in eligibility.values()]
-    ).values_list("eligibility_id", "territory_id"):
-        areas.setdefault(eid, set()).add(tid)
+    areas = eligibility_service_areas(service_ids=list(eligibility))
     distance = _distances(case_ids=list(cases), site_ids=[s.pk for s in sites])
     costs: dict[tuple[Hashable, Hashable], float] = {}
     for case_id, case in cases.items():
@@ -183,34 +180,12 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
             .first()
         )
         if entry is not None:
-            referral = entry.referral
-            entry.status = EntryStatus.ENROLLED
-            entry.closed_at = timezone.now()
-            entry.save(update_fields=["status", "closed_at"])
-            if referral and referral.status == ReferralStatus.WAITING:
-                referral_transition(
-                    actor=None,
-                    referral=referral,
-                    to_status=ReferralStatus.IN_SERVICE,
-                    note=note,
-                    slot_taken=True,
-                )
+            waitlist_entry_enrol(entry=entry, site=site, actor=actor, note=note)
         else:
             referral = referral_record_meeting_decision(
                 actor=actor, case=case, service_at_site=site, note=note
             )
-        enrolment = Enrolment.objects.create(
-            case=case, service_at_site=site, referral=referral, created_by=actor
-        )
-        _event(
-            kind=WaitlistEventKind.ENROLLED,
-            case_id=case.pk,
-            service_id=site.service_id,
-            actor=actor,
-            entry=entry,
-            enrolment=enrolment,
-            note=note,
-        )
+            enrolment_record(case=case, site=site, referral=referral, actor=actor, note=note)
         waitlist_withdraw_for_round(case=case, category_code=round.category.code, note=note)
         case_team_notify(
             case=case,

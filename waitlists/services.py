@@ -95,6 +95,57 @@ def _site_for(referral: Referral) -> ServiceAtSite:
     return site
 
 
+def enrolment_record(
+    *,
+    case: Case,
+    site: ServiceAtSite,
+    referral: Referral | None,
+    actor: User | None,
+    entry: WaitlistEntry | None = None,
+    note: str = "",
+) -> Enrolment:
+    """The child takes a slot of the site, with its event. The caller holds the site's lock."""
+    enrolment = Enrolment.objects.create(
+        case=case, service_at_site=site, referral=referral, created_by=actor
+    )
+    _event(
+        kind=WaitlistEventKind.ENROLLED,
+        case_id=case.pk,
+        service_id=site.service_id,
+        actor=actor,
+        entry=entry,
+        enrolment=enrolment,
+        note=note,
+    )
+    return enrolment
+
+
+def waitlist_entry_enrol(
+    *,
+    entry: WaitlistEntry,
+    site: ServiceAtSite,
+    actor: User | None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Enrolment:
+    """The child leaves the queue for a slot of the site. The caller holds the site's lock."""
+    referral = entry.referral
+    entry.status = EntryStatus.ENROLLED
+    entry.closed_at = at or timezone.now()
+    entry.save(update_fields=["status", "closed_at"])
+    if referral is not None and referral.status == ReferralStatus.WAITING:
+        referral_transition(
+            actor=None,
+            referral=referral,
+            to_status=ReferralStatus.IN_SERVICE,
+            note=note,
+            slot_taken=True,
+        )
+    return enrolment_record(
+        case=entry.case, site=site, referral=referral, actor=actor, entry=entry, note=note
+    )
+
+
 @transaction.atomic
 def referral_place(*, actor: User | None, referral: Referral) -> Placement:
     """Enrol an accepted referral's child in a free slot, or put the child on the waitlist.
@@ -114,18 +165,9 @@ def referral_place(*, actor: User | None, referral: Referral) -> Placement:
     site = service_at_site_lock(service_at_site_id=_site_for(referral).pk)
     taken, held = service_at_site_occupancy(service_at_site_id=site.pk)
     if taken + held < site.capacity:
-        enrolment = Enrolment.objects.create(
-            case=referral.case, service_at_site=site, referral=referral, created_by=actor
-        )
+        enrolment = enrolment_record(case=referral.case, site=site, referral=referral, actor=actor)
         referral_transition(
             actor=actor, referral=referral, to_status=ReferralStatus.IN_SERVICE, slot_taken=True
-        )
-        _event(
-            kind=WaitlistEventKind.ENROLLED,
-            case_id=referral.case_id,
-            service_id=referral.service_id,
-            actor=actor,
-            enrolment=enrolment,
         )
         return Placement(enrolment=enrolment, entry=None)
     entry = WaitlistEntry.objects.create(
@@ -265,29 +307,7 @@ def slot_offer_answer(*, actor: User, offer: SlotOffer, accept: bool, note: str 
         offer.status = OfferStatus.ACCEPTED
         offer.save(update_fields=["status", "answered_at", "answered_by"])
         # The held slot becomes a taken one: the count of used slots does not change.
-        enrolment = Enrolment.objects.create(
-            case=entry.case, service_at_site=site, referral=entry.referral, created_by=actor
-        )
-        entry.status = EntryStatus.ENROLLED
-        entry.closed_at = offer.answered_at
-        entry.save(update_fields=["status", "closed_at"])
-        if entry.referral and entry.referral.status == ReferralStatus.WAITING:
-            referral_transition(
-                actor=None,
-                referral=entry.referral,
-                to_status=ReferralStatus.IN_SERVICE,
-                note=note,
-                slot_taken=True,
-            )
-        _event(
-            kind=WaitlistEventKind.ENROLLED,
-            case_id=entry.case_id,
-            service_id=site.service_id,
-            actor=actor,
-            entry=entry,
-            enrolment=enrolment,
-            note=note,
-        )
+        waitlist_entry_enrol(entry=entry, site=site, actor=actor, note=note, at=offer.answered_at)
         return offer
     offer.status = OfferStatus.DECLINED
     offer.save(update_fields=["status", "answered_at", "answered_by"])
