@@ -250,6 +250,8 @@ class Case(models.Model):
         _("reason for closing"), max_length=30, choices=CaseCloseReason.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set by the retention job: identity and free text are gone, aggregates remain.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # When the network was first asked to act: waiting time and ties count from here.
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -52,12 +52,14 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "accounts",
     "directory",
     "matching",
     "waitlists",
     "gaps",
     "maps",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +142,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Schedules live in the database (django-celery-beat) so coordinators can change them
+# in the admin; the entries below are installed there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "directory-flag-verification-due": {
         "task": "directory.tasks.services_flag_verification_due_task",
@@ -173,6 +178,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gaps.tasks.gap_inventory_task",
         "schedule": crontab(hour=2, minute=45),
     },
+    "gaps-nightly-network": {
+        "task": "gaps.tasks.network_snapshot_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "gaps-quarterly-report": {
+        "task": "gaps.tasks.quarterly_report_task",
+        # The first day of each quarter reports on the quarter that just ended.
+        "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "matching-anonymise-closed-cases": {
+        "task": "matching.tasks.cases_anonymise_expired_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "matching-train-completion-model": {
         "task": "matching.tasks.completion_model_train_task",
         "schedule": crontab(hour=4, minute=0, day_of_week=1),  # weekly
@@ -181,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Closed referrals needed before the completion model becomes a ranking component.
 MATCHING_COMPLETION_MIN_REFERRALS = int(os.environ.get("MATCHING_COMPLETION_MIN_REFERRALS", "200"))
+# Closed cases are anonymised this many days after closing (identity removed, aggregates kept).
+CASE_RETENTION_DAYS = int(os.environ.get("CASE_RETENTION_DAYS", str(5 * 365)))
 # How long a family has to answer the offer of a freed slot before it goes to the next.
 WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
 
