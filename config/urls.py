@@ -16,5 +16,7 @@ urlpatterns = [
     path("api/", include("directory.urls")),
     path("", include("matching.urls")),
     path("", include("waitlists.urls")),
+    path("", include("gaps.urls")),
+    path("", include("audit.urls")),
     path("", include("maps.urls")),
 ]
