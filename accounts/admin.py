@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Role, User
+from accounts.models import ApiToken, Membership, Role, TwoFactorRequirement, User
 from accounts.selectors import user_has_role
-from accounts.services import user_sync_staff_flag
+from accounts.services import api_token_revoke, totp_device_remove, user_sync_staff_flag
 
 
 def _is_administrator(request: HttpRequest) -> bool:
@@ -45,6 +46,23 @@ class MembershipInline(AdministratorOnlyMixin, admin.TabularInline):
 class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "email", "is_active", "is_staff", "roles")
+    actions = ["unlock_sign_in", "reset_two_factor"]
+
+    @admin.action(description=_("Unlock sign-in after too many failed attempts"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            axes_reset(username=user.get_username())
+        self.message_user(request, _("Sign-in unlocked for %(n)s users.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Remove the two-factor device (lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            totp_device_remove(user=user)
+        self.message_user(
+            request,
+            _("Two-factor devices removed for %(n)s users; they enrol again at next sign-in.")
+            % {"n": queryset.count()},
+        )
 
     @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
@@ -65,3 +83,48 @@ class MembershipAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         user_sync_staff_flag(user=obj.user)
+
+
+@admin.register(TwoFactorRequirement)
+class TwoFactorRequirementAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Roles whose members must use a second factor; add the roles that see case data."""
+
+    list_display = ("role", "created")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a row is the requirement: add it or delete it
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Administrators see every token and revoke them; users create theirs on their page."""
+
+    list_display = ("name", "user", "prefix", "created", "last_used", "revoked")
+    list_filter = (("revoked", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "user__username", "prefix")
+    readonly_fields = ("user", "name", "prefix", "created", "last_used", "revoked")
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked tokens stay, so who had access stays known
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset:
+            api_token_revoke(token=token)
+        self.message_user(request, _("%(n)s tokens revoked.") % {"n": queryset.count()})
+
+
+def _administrator_only(model_admin: type[admin.ModelAdmin[Any]]) -> type[admin.ModelAdmin[Any]]:
+    return type(model_admin.__name__, (AdministratorOnlyMixin, model_admin), {})
+
+
+# The periodic jobs' schedules are settings: the administrator role keeps them (issue 8),
+# whereas django-celery-beat's own admin relies on model permissions that no role grants.
+for _model, _model_admin in list(admin.site._registry.items()):
+    if _model._meta.app_label == "django_celery_beat":
+        admin.site.unregister(_model)
+        admin.site.register(_model, _administrator_only(type(_model_admin)))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Membership, Role
+from accounts.models import ApiToken, Membership, Role, TwoFactorRequirement
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -33,3 +36,35 @@ def user_organization_ids(*, user: AnyUser, role: str) -> set[UUID]:
             "organization_id", flat=True
         )
     )
+
+
+def two_factor_required_roles() -> set[str]:
+    """Roles that must use a second factor: the environment's and the administrator's."""
+    configured = set(settings.OTP_REQUIRED_ROLES)
+    return configured | set(TwoFactorRequirement.objects.values_list("role", flat=True))
+
+
+def user_two_factor_required(*, user: AnyUser) -> bool:
+    return bool(user_roles(user=user) & two_factor_required_roles())
+
+
+def user_totp_device(*, user: AnyUser, confirmed: bool = True) -> TOTPDevice | None:
+    if not user.is_authenticated:
+        return None
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=confirmed).order_by("-pk").first()
+
+
+def user_is_verified(*, user: AnyUser) -> bool:
+    """Whether this session gave a second-factor code (django-otp's OTPMiddleware)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
+def user_api_tokens(*, user: AnyUser) -> QuerySet[ApiToken]:
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=user.pk).order_by("revoked", "-created")
+
+
+def api_token_by_digest(*, digest: str) -> ApiToken | None:
+    return ApiToken.objects.select_related("user").filter(key_hash=digest).first()

@@ -1,11 +1,22 @@
-"""Writes on users and memberships."""
+"""Writes on users, memberships, API tokens and two-factor devices."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import secrets
+from datetime import timedelta
 
-from accounts.models import STAFF_ROLES, Membership, User
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import STAFF_ROLES, ApiToken, Membership, User
 from directory.models import Organization
+
+API_TOKEN_PREFIX = "pte_"  # noqa: S105 -- a visible label, not a secret
+# last_used is a hint for the person who reviews their tokens, not an audit trail:
+# writing it at most every few minutes keeps API reads from becoming writes.
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 @transaction.atomic
@@ -46,3 +57,61 @@ def user_create(
     for organization, role in memberships or []:
         membership_grant(user=user, organization=organization, role=role)
     return user
+
+
+def api_token_digest(*, key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``; the key is returned here once and never stored."""
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=key[: len(API_TOKEN_PREFIX) + 6],
+        key_hash=api_token_digest(key=key),
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked is None:
+        token.revoked = timezone.now()
+        token.save(update_fields=["revoked"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used is None or now - token.last_used > API_TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The user's device waiting for confirmation, created with a fresh key if none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Puente", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
+    """Confirm the device when the code from the app is right; older devices are removed."""
+    if not device.verify_token(token.strip().replace(" ", "")):
+        return False
+    device.confirmed = True
+    device.save()
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    return True
+
+
+@transaction.atomic
+def totp_device_remove(*, user: User) -> int:
+    deleted, _per_model = TOTPDevice.objects.filter(user=user).delete()
+    return deleted

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from directory.selectors import directory_can_add_offer
 from directory.spreadsheet import (
-    MAX_UPLOAD_BYTES,
     SpreadsheetError,
     spreadsheet_apply,
+    spreadsheet_max_bytes,
     spreadsheet_plan,
     spreadsheet_template,
 )
@@ -35,9 +35,10 @@ class SpreadsheetUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        limit = spreadsheet_max_bytes()
+        if upload.size > limit:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 1048576}
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // 1048576}
             )
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))

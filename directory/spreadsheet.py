@@ -15,9 +15,11 @@ import csv
 import io
 import unicodedata
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -42,8 +44,33 @@ from directory.models import (
 )
 from directory.selectors import organization_can_edit_offer
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+# An XLSX is a zip of XML. 20,000 rows of the template take about 25 MB unpacked; a
+# "zip bomb" declares gigabytes in a few kilobytes. zipfile never inflates an entry
+# past its declared size, so checking the declared sizes bounds what openpyxl reads.
+MAX_XLSX_UNPACKED_BYTES = 150 * 1024 * 1024
+MAX_XLSX_ENTRIES = 500
+MAX_XLSX_RATIO = 200  # unpacked/packed per entry; real sheets stay well under 50
+# A cell starting with these is run as a formula when the file is opened again in a
+# spreadsheet program (CSV injection); "+" and "-" only when the cell is not a number.
+FORMULA_PREFIXES = ("=", "@", "\t", "\r")
+
+
+def spreadsheet_max_bytes() -> int:
+    return int(settings.SPREADSHEET_MAX_MB) * 1024 * 1024
+
+
+def cell_looks_like_formula(value: str) -> bool:
+    if value.startswith(FORMULA_PREFIXES):
+        return True
+    if value[:1] in {"+", "-"}:
+        try:
+            float(value.replace(",", "."))
+        except ValueError:
+            return True
+    return False
+
 
 # (header, help shown in the template's second sheet)
 COLUMNS: list[tuple[str, str]] = [
@@ -172,33 +199,77 @@ def _fold(value: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-def _read_rows(*, content: bytes, filename: str) -> list[dict[str, str]]:
-    if len(content) > MAX_UPLOAD_BYTES:
+def _check_xlsx_archive(content: bytes) -> None:
+    """Refuse what is not a workbook, or would unpack to far more than it weighs."""
+    not_a_workbook = _("The file is not a valid XLSX workbook.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise SpreadsheetError(not_a_workbook) from error
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise SpreadsheetError(not_a_workbook)
+    unpacked = sum(entry.file_size for entry in entries)
+    suspicious = any(
+        entry.file_size > 1024 * 1024
+        and entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1)
+        for entry in entries
+    )
+    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES or suspicious:
         raise SpreadsheetError(
-            _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            _(
+                "The workbook would unpack to far more data than a spreadsheet of services "
+                "holds; it was not opened. Save it again from your spreadsheet program, or "
+                "upload it as CSV."
+            )
+        )
+
+
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    _check_xlsx_archive(content)
+    try:
+        # read_only streams rows; openpyxl does not evaluate formulas or run macros.
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        return [
+            ["" if v is None else str(v) for v in row]
+            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
+        ]
+    except Exception as error:  # openpyxl raises many types for a broken file
+        raise SpreadsheetError(_("The file is not a valid XLSX workbook.")) from error
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpreadsheetError(_("The CSV file must be saved as UTF-8.")) from error
+    if "\x00" in text:
+        raise SpreadsheetError(_("The file is not a CSV text file."))
+    dialect: Any = csv.excel
+    with contextlib.suppress(csv.Error):  # Excel in Spanish locales writes ";"
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    try:
+        return [row[:MAX_COLUMNS] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as error:  # e.g. a field over the csv module's size limit
+        raise SpreadsheetError(
+            _("The CSV file cannot be read: %(reason)s.") % {"reason": error}
+        ) from error
+
+
+def _read_rows(*, content: bytes, filename: str) -> list[dict[str, str]]:
+    limit = spreadsheet_max_bytes()
+    if len(content) > limit:
+        raise SpreadsheetError(
+            _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
         )
     name = filename.lower()
     table: list[list[str]]
     if name.endswith(".xlsx"):
-        try:
-            # read_only streams rows; openpyxl does not evaluate formulas or macros.
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many types for a broken file
-            raise SpreadsheetError(_("The file is not a valid XLSX workbook.")) from error
-        sheet = book.worksheets[0]
-        table = [
-            ["" if v is None else str(v) for v in row]
-            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-        ]
+        table = _read_xlsx(content)
     elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise SpreadsheetError(_("The CSV file must be saved as UTF-8.")) from error
-        dialect: Any = csv.excel
-        with contextlib.suppress(csv.Error):  # Excel in Spanish locales writes ";"
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        table = list(csv.reader(io.StringIO(text), dialect))
+        table = _read_csv(content)
     else:
         raise SpreadsheetError(_("Upload a .csv or .xlsx file."))
     if not table:
@@ -244,6 +315,17 @@ class _RowChecker:
         value = self.row.get(column, "")
         if required and not value:
             self.fail(column, _("This column is required."))
+        if value and cell_looks_like_formula(value):
+            # Refused rather than rewritten: the text would reach the map and its exports.
+            self.fail(
+                column,
+                _(
+                    "“%(value)s” starts like a spreadsheet formula (=, +, -, @); formulas are "
+                    "not accepted. Remove the leading sign or write the text differently."
+                )
+                % {"value": value[:40]},
+            )
+            return ""
         return value
 
     def integer(self, column: str, *, minimum: int = 0, required: bool = False) -> int | None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,7 +28,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# Off unless DJANGO_DEBUG is set (.env.example sets it for development).
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 if os.environ.get("GDAL_LIBRARY_PATH"):
@@ -53,6 +58,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
     "directory",
     "matching",
@@ -63,16 +72,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything (CSRF included) parses it.
+    "accounts.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionExpiryMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,14 +125,69 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "maps:home"  # each role lands on its work
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "12"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id for new and changed passwords; the others stay so older hashes still verify
+# (and are upgraded to Argon2 at the user's next sign-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes first: it refuses a locked-out username+address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Reverse proxies in front of Django (0: clients connect directly). Only then are
+# X-Forwarded-For addresses believed, by the lockout, the API throttles and the audit log.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Lockout after repeated sign-in failures (django-axes), per user name and address, so
+# one person mistyping does not lock a colleague out, nor a shared office address.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Sign-in attempts per client address and minute, failed or not (a throttle in front of
+# the lockout: it slows guessing across many user names from one address).
+LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30/minute")
+
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request, and in any case
+# SESSION_MAX_AGE_HOURS after signing in (accounts.middleware.SessionExpiryMiddleware).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_AGE_HOURS", "10")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # field teams share devices
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Two-factor authentication (django-otp, TOTP). Roles listed here must enrol a device
+# before reaching any page; administrators can add more roles in the admin.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Puente")
+
+# Security headers. HSTS and secure cookies are in production.py (they need HTTPS).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Spanish is the interface default whatever the browser asks for; English is a switch away.
 LANGUAGE_CODE = "es"
@@ -134,6 +206,14 @@ STORAGES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The cache holds the rate-limit counters, so it must be shared by every worker process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "puente"),
+    }
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
@@ -142,9 +222,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Schedules live in the database (django-celery-beat) so coordinators can change them
-# in the admin; the entries below are installed there when beat starts.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Schedules live in the database (django-celery-beat) so administrators can change them
+# in the admin; the entries below are installed there when beat first starts and never
+# overwritten after (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "directory-flag-verification-due": {
         "task": "directory.tasks.services_flag_verification_due_task",
@@ -199,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # Closed referrals needed before the completion model becomes a ranking component.
 MATCHING_COMPLETION_MIN_REFERRALS = int(os.environ.get("MATCHING_COMPLETION_MIN_REFERRALS", "200"))
+# From this many cases (an estimate: open or closed) the nightly gap job fans out as a
+# Celery chord of this many territory slices, so more workers finish it sooner; below,
+# one process is quicker than the messages.
+GAPS_CHORD_MIN_CASES = int(os.environ.get("GAPS_CHORD_MIN_CASES", "200000"))
+GAPS_CHORD_CHUNKS = int(os.environ.get("GAPS_CHORD_CHUNKS", "8"))
 # Closed cases are anonymised this many days after closing (identity removed, aggregates kept).
 CASE_RETENTION_DAYS = int(os.environ.get("CASE_RETENTION_DAYS", str(5 * 365)))
 # How long a family has to answer the offer of a freed slot before it goes to the next.
@@ -206,9 +292,22 @@ WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Session first: a request without credentials is still refused with 403 (as the
+    # pages' scripts expect); a bad or revoked token is refused with 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.AnonThrottle",
+        "accounts.throttling.UserThrottle",
+    ],
+    # Per client address for anonymous readers of the public map, per user otherwise.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "300/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     # Reading the public map needs no login; writing always does.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -223,6 +322,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Case risk and alert severity share one scale; one name for it in the schema.
+    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "directory.models.RiskLevel"},
 }
 
 # The official Open Referral schemas the importer validates against (CC BY-SA 4.0).
@@ -245,6 +346,48 @@ LEAFLET_CONFIG = {
     else [],
     "RESET_VIEW": False,
 }
+
+
+# Content-Security-Policy (django-csp 4). Inline scripts run only with the request's
+# nonce; map tiles are the one outside origin, and only when configured.
+def _tiles_origin(url: str) -> str | None:
+    parts = urlsplit(url.replace("{s}", "subdomain"))
+    if not parts.scheme or not parts.hostname:
+        return None
+    host = parts.netloc.replace("subdomain.", "*.")
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(*, tiles_url: str) -> dict[str, Any]:
+    tiles_origin = _tiles_origin(tiles_url)
+    return {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'", NONCE],
+            # Leaflet, the Swagger UI and the history pages write style attributes;
+            # styles cannot run code, so inline styles are allowed and scripts are not.
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": ["'self'", "data:", *([tiles_origin] if tiles_origin else [])],
+            "font-src": ["'self'"],
+            "connect-src": ["'self'"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        },
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=MAP_TILES_URL)
+
+# Uploads: request bodies above this are refused before they are read (413); form data
+# held in memory is capped by Django; larger files go to a temporary file on disk.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "20")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The directory spreadsheet (CSV or XLSX) and the HSDS import (JSON, CSV or zip).
+SPREADSHEET_MAX_MB = int(os.environ.get("SPREADSHEET_MAX_MB", "5"))
+HSDS_IMPORT_MAX_MB = int(os.environ.get("HSDS_IMPORT_MAX_MB", "200"))
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -177,7 +178,15 @@ def _read_tabular(
 def _read_csv_files(files: dict[str, str], *, tables: Tables, report: ImportReport) -> None:
     parsed: dict[str, list[Json]] = {}
     for name, text in files.items():
-        parsed[name] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+        try:
+            parsed[name] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+        except csv.Error as error:  # e.g. a field over the csv module's size limit
+            report.errors.append(
+                Issue(
+                    name, "", "", _("The CSV file cannot be read: %(reason)s.") % {"reason": error}
+                )
+            )
+            return
     _read_tabular(parsed, file="", tables=tables, report=report, typed=False)
 
 
@@ -206,23 +215,98 @@ def _file_rank(name: str) -> tuple[int, str]:
     return len(FILE_ORDER), lowered
 
 
+# A zip entry unpacking to this many times its packed size is a "zip bomb", not data:
+# JSON and CSV compress well, but not beyond this.
+MAX_ZIP_RATIO = 200
+MAX_ZIP_ENTRIES = 10_000
+
+
+def import_max_bytes() -> int:
+    return int(settings.HSDS_IMPORT_MAX_MB) * 1024 * 1024
+
+
+def _too_large(name: str, report: ImportReport) -> None:
+    report.errors.append(
+        Issue(
+            name,
+            "",
+            "",
+            _("Too large to import: at most %(mb)s MB of data (HSDS_IMPORT_MAX_MB).")
+            % {"mb": settings.HSDS_IMPORT_MAX_MB},
+        )
+    )
+
+
+def _decode(name: str, data: bytes, report: ImportReport) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        report.errors.append(
+            Issue(name, "", "", _("The file is not UTF-8 text; save it as UTF-8 and try again."))
+        )
+        return None
+
+
+def _read_zip(path: Path, texts: dict[str, str], report: ImportReport) -> None:
+    """Read the JSON and CSV members, refusing an archive that unpacks out of bounds.
+
+    zipfile never inflates a member past its declared size, so the declared sizes
+    checked here bound the memory the import takes.
+    """
+    limit = import_max_bytes()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                info
+                for info in archive.infolist()
+                if Path(info.filename).suffix in (".json", ".csv", ".ndjson")
+            ]
+            total = sum(info.file_size for info in members)
+            bomb = any(
+                info.file_size > 1024 * 1024
+                and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
+                for info in members
+            )
+            if len(members) > MAX_ZIP_ENTRIES or total > limit or bomb:
+                _too_large(path.name, report)
+                return
+            for info in members:
+                text = _decode(info.filename, archive.read(info), report)
+                if text is not None:
+                    texts[Path(info.filename).name] = text
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        report.errors.append(
+            Issue(path.name, "", "", _("The zip file is damaged (%(reason)s).") % {"reason": error})
+        )
+
+
 def read_sources(*, path: Path, report: ImportReport) -> Tables:
     """Every record in ``path`` as flat tables; schema errors go to the report."""
     tables = Tables()
     texts: dict[str, str] = {}
+    limit = import_max_bytes()
     if path.is_dir():
-        for child in sorted(path.iterdir()):
-            if child.suffix in (".json", ".csv", ".ndjson"):
-                texts[child.name] = child.read_text(encoding="utf-8")
+        children = [c for c in sorted(path.iterdir()) if c.suffix in (".json", ".csv", ".ndjson")]
+        if sum(child.stat().st_size for child in children) > limit:
+            _too_large(path.name, report)
+            return tables
+        for child in children:
+            text = _decode(child.name, child.read_bytes(), report)
+            if text is not None:
+                texts[child.name] = text
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if Path(info.filename).suffix in (".json", ".csv", ".ndjson"):
-                    texts[Path(info.filename).name] = archive.read(info).decode("utf-8")
+        _read_zip(path, texts, report)
     elif path.exists():
-        texts[path.name] = path.read_text(encoding="utf-8")
+        if path.stat().st_size > limit:
+            _too_large(path.name, report)
+            return tables
+        text = _decode(path.name, path.read_bytes(), report)
+        if text is not None:
+            texts[path.name] = text
     else:
         report.errors.append(Issue(str(path), "", "", _("No such file or folder.")))
+        return tables
+    if report.errors:
         return tables
     if "datapackage.json" in texts:
         _read_csv_files(
