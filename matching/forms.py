@@ -185,7 +185,10 @@ class ReferralSendForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("There is no consent for referral on record for this case."),
+        help_text=_(
+            "There is no consent for referral on record for this case. Give the reason "
+            "without naming anyone: its beginning is kept in the audit log."
+        ),
     )
 
     def __init__(self, *args: Any, has_consent: bool, **kwargs: Any) -> None:

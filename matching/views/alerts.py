@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
 from directory.models import Organization
 from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
 from matching.selectors import alert_can_raise, alert_organization_ids
@@ -32,10 +34,18 @@ def alert_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            alert_raise(actor=actor_of(request), **form.service_arguments())
+            alert = alert_raise(actor=actor_of(request), **form.service_arguments())
         except ValidationError as error:
             add_service_errors(form, error, rename=ALERT_RENAME)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.CREATE,
+                record_type=AuditRecordType.ALERT,
+                record_id=alert.pk,
+                case=alert.case,
+                detail="started an intake" if alert.started_intake else "",
+            )
             return redirect("matching:alert_sent")
     return render(
         request,

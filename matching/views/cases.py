@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.selectors import audit_entries_for_case
+from audit.services import audit_record
 from directory.selectors import format_distance
 from matching.forms import (
     HOME_FIELDS,
@@ -64,10 +67,21 @@ from matching.services import (
     referral_send,
     referral_transition,
 )
-from matching.views.common import actor_of, case_or_404, role_required, safe_link, uuid_or_404
+from matching.views.common import (
+    actor_of,
+    audit_list,
+    audit_referral_sent,
+    audit_refused,
+    case_or_404,
+    role_required,
+    safe_link,
+    uuid_or_404,
+)
 
 OPTIONS_SHOWN = 10
 CASES_PER_PAGE = 50
+# How many of the latest accesses the case page lists.
+ACCESSES_SHOWN = 20
 
 # --- the team's cases --------------------------------------------------------------
 
@@ -86,6 +100,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .order_by("-priority_score", "requested_at", "code")
     )
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    audit_list(
+        request, record_type=AuditRecordType.CASE, count=len(page.object_list), page=page.number
+    )
     return render(request, "matching/case_list.html", {"page": page})
 
 
@@ -100,6 +117,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, rename=HOME_FIELDS)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.CREATE,
+                record_type=AuditRecordType.CASE,
+                record_id=case.pk,
+                case=case,
+            )
             messages.success(request, _("Case %(code)s was registered.") % {"code": case.code})
             return redirect("matching:case_detail", case_id=case.pk)
     status = 400 if form.is_bound else 200
@@ -144,6 +168,14 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     history = _referral_history(case)
+    # Recorded before the accesses are read, so the page lists this visit too.
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.CASE,
+        record_id=case.pk,
+        case=case,
+    )
     context = {
         "case": case,
         "components": case_priority_explain(case=case),
@@ -162,6 +194,8 @@ def _render_case(
         "AlertStatus": AlertStatus,
         "open_need_statuses": (NeedStatus.OPEN, NeedStatus.ADDRESSED),
         "is_open": case.status == CaseStatus.OPEN,
+        "accesses": audit_entries_for_case(case_id=case.pk, limit=ACCESSES_SHOWN),
+        "AuditAction": AuditAction,
     }
     return render(request, "matching/case_detail.html", context, status=status)
 
@@ -179,7 +213,7 @@ def consent_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            consent_record(
+            consent = consent_record(
                 actor=actor_of(request),
                 case=case,
                 given_by=form.cleaned_data["given_by"],
@@ -188,6 +222,13 @@ def consent_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.CREATE,
+                record_type=AuditRecordType.CONSENT,
+                record_id=consent.pk,
+                case=case,
+            )
             messages.success(request, _("The consent was recorded."))
             return redirect("matching:case_detail", case_id=case.pk)
     return _render_case(request, case, consent_form=form, status=400)
@@ -200,10 +241,17 @@ def need_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = NeedAddForm(request.POST)
     if form.is_valid():
         try:
-            case_need_add(actor=actor_of(request), case=case, term=form.cleaned_data["term"])
+            need = case_need_add(actor=actor_of(request), case=case, term=form.cleaned_data["term"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.CREATE,
+                record_type=AuditRecordType.NEED,
+                record_id=need.pk,
+                case=case,
+            )
             messages.success(request, _("The need was added to the case plan."))
             return redirect("matching:case_detail", case_id=case.pk)
     return _render_case(request, case, need_form=form, status=400)
@@ -214,11 +262,20 @@ def need_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def alert_answer(request: HttpRequest, alert_id: UUID) -> HttpResponse:
     alert = alert_inbox_for_case_team(user=request.user).filter(pk=alert_id).first()
     if alert is None:
+        audit_refused(request, record_type=AuditRecordType.ALERT, record_id=alert_id)
         raise Http404
     form = AlertAnswerForm(request.POST)
     if form.is_valid():
         close = form.cleaned_data["action"] == "close"
         alert_acknowledge(actor=actor_of(request), alert=alert, close=close)
+        audit_record(
+            request=request,
+            action=AuditAction.UPDATE,
+            record_type=AuditRecordType.ALERT,
+            record_id=alert.pk,
+            case=alert.case,
+            detail="closed" if close else "acknowledged",
+        )
         messages.success(
             request, _("The alert was closed.") if close else _("The alert was marked as seen.")
         )
@@ -234,6 +291,7 @@ def alert_answer(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 def referral_withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = referral_get_for_case_team(user=request.user, referral_id=referral_id)
     if referral is None:
+        audit_refused(request, record_type=AuditRecordType.REFERRAL, record_id=referral_id)
         raise Http404
     form = ReferralWithdrawForm(request.POST)
     if not form.is_valid():
@@ -255,6 +313,14 @@ def referral_withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.TRANSITION,
+                record_type=AuditRecordType.REFERRAL,
+                record_id=referral.pk,
+                case=referral.case,
+                detail=f"to={ReferralStatus.WITHDRAWN}",
+            )
             messages.success(request, _("The referral was withdrawn."))
     return redirect("matching:case_detail", case_id=referral.case_id)
 
@@ -302,6 +368,14 @@ def _render_options(
 ) -> HttpResponse:
     has_consent = case_consent_for(case=case) is not None
     is_open = case.status == CaseStatus.OPEN
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.CASE,
+        record_id=case.pk,
+        case=case,
+        detail="referral options",
+    )
     eligible = options.eligible[:OPTIONS_SHOWN]
     excluded = options.excluded[:OPTIONS_SHOWN]
     rows = []
@@ -387,7 +461,7 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
                         need=need,
                         shared_note=form.cleaned_data["shared_note"],
                     )
-                    referral_send(
+                    referral = referral_send(
                         actor=actor_of(request),
                         referral=referral,
                         consent_override_reason=form.cleaned_data.get(
@@ -397,6 +471,7 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error, rename={"consent": "consent_override_reason"})
             else:
+                audit_referral_sent(request, referral=referral)
                 messages.success(
                     request,
                     _("The referral to %(service)s was sent.")
@@ -417,10 +492,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {"notification": n, "link": safe_link(n.link)}
         for n in notification_list_unread(user=request.user)[:200]
     ]
+    alerts = list(alert_inbox_for_case_team(user=request.user)[:200])
+    is_case_team = bool(case_team_organization_ids(user=request.user))
+    if is_case_team:
+        audit_list(request, record_type=AuditRecordType.ALERT, count=len(alerts))
     context = {
         "notifications": notifications,
-        "alerts": list(alert_inbox_for_case_team(user=request.user)[:200]),
-        "is_case_team": bool(case_team_organization_ids(user=request.user)),
+        "alerts": alerts,
+        "is_case_team": is_case_team,
         "AlertStatus": AlertStatus,
     }
     return render(request, "matching/inbox.html", context)

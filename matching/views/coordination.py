@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from audit.models import AuditRecordType
 from matching.forms import PolicyPublishForm, add_service_errors
 from matching.models import PriorityPolicy
 from matching.selectors import case_list_multiple_alerts, policy_current, referral_list_overdue
 from matching.services import POLICY_FIELDS, policy_publish
-from matching.views.common import actor_of, role_required
+from matching.views.common import actor_of, audit_list, role_required
 
 ROWS_SHOWN = 200
 
@@ -48,6 +49,9 @@ def coordination(request: HttpRequest) -> HttpResponse:
         }
         for case in case_list_multiple_alerts()[:ROWS_SHOWN]
     ]
+    # Codes, teams and figures only, but still records of cases: the log counts them.
+    audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(overdue))
+    audit_list(request, record_type=AuditRecordType.CASE, count=len(multiple))
     return render(request, "matching/coordination.html", {"overdue": overdue, "multiple": multiple})
 
 

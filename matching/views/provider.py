@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
 from matching.forms import ProviderFilterForm, ReferralMoveForm, add_service_errors
 from matching.models import Referral, ReferralStatus
 from matching.selectors import (
@@ -27,7 +29,7 @@ from matching.selectors import (
     referral_packet,
 )
 from matching.services import PROVIDER, referral_allowed_moves, referral_transition
-from matching.views.common import actor_of, role_required
+from matching.views.common import actor_of, audit_list, audit_refused, role_required
 
 REFERRALS_PER_PAGE = 25
 
@@ -54,6 +56,7 @@ def provider_inbox(request: HttpRequest) -> HttpResponse:
     ).order_by("answered", "response_due", "-sent_at")
     page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     packets = [referral_packet(referral=referral) for referral in page.object_list]
+    audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(packets), page=page.number)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -86,6 +89,7 @@ def _move_forms(
 def provider_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = referral_get_for_provider(user=request.user, referral_id=referral_id)
     if referral is None:
+        audit_refused(request, record_type=AuditRecordType.REFERRAL, record_id=referral_id)
         raise Http404
     bound: ReferralMoveForm | None = None
     if request.method == "POST":
@@ -106,12 +110,28 @@ def provider_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(bound, error)
             else:
+                audit_record(
+                    request=request,
+                    action=AuditAction.TRANSITION,
+                    record_type=AuditRecordType.REFERRAL,
+                    record_id=referral.pk,
+                    case=referral.case,
+                    detail=f"to={data['to_status']}",
+                )
                 messages.success(
                     request,
                     _("The referral is now “%(status)s”.")
                     % {"status": ReferralStatus(data["to_status"]).label},
                 )
                 return redirect("matching:provider_referral", referral_id=referral.pk)
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.REFERRAL,
+        record_id=referral.pk,
+        case=referral.case,
+        detail="packet",
+    )
     forms = _move_forms(referral, bound)
     # A move that is not (or no longer) allowed has no form of its own to show it.
     stray = bound if bound is not None and all(f is not bound for _m, f in forms) else None

@@ -14,9 +14,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
 from matching.forms import add_service_errors
 from matching.models import Case
-from matching.views.common import actor_of, case_or_404, role_required
+from matching.views.common import actor_of, audit_refused, case_or_404, role_required
 from waitlists.forms import OfferAnswerForm, WaitlistWithdrawForm
 from waitlists.models import ACTIVE_ENTRY_STATUSES, OfferStatus, SlotOffer, WaitlistEntry
 from waitlists.selectors import case_waitlist_places
@@ -45,6 +47,13 @@ def _render(
     request: HttpRequest, case: Case, *, bound: Bound | None = None, status: int = 200
 ) -> HttpResponse:
     entries = _active_entries(case)
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.WAITLIST,
+        record_id=case.pk,
+        case=case,
+    )
     places = sorted(case_waitlist_places(case_id=case.pk), key=lambda p: p.entry.requested_at)
     organizations = {entry.pk: entry.service.organization.name for entry in entries}
     offers = []
@@ -96,6 +105,7 @@ def offer_answer(request: HttpRequest, case_id: UUID, offer_id: UUID) -> HttpRes
         .first()
     )
     if offer is None:
+        audit_refused(request, record_type=AuditRecordType.OFFER, record_id=offer_id)
         raise Http404
     form = OfferAnswerForm(request.POST, auto_id=f"id_offer_{offer.pk}_%s")
     if form.is_valid():
@@ -109,6 +119,14 @@ def offer_answer(request: HttpRequest, case_id: UUID, offer_id: UUID) -> HttpRes
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.UPDATE,
+                record_type=AuditRecordType.OFFER,
+                record_id=offer.pk,
+                case=case,
+                detail="accepted" if form.accepted else "declined",
+            )
             if form.accepted:
                 text = _("Case %(code)s took the slot at %(site)s.")
             else:
@@ -142,6 +160,14 @@ def withdraw(request: HttpRequest, case_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.UPDATE,
+                record_type=AuditRecordType.WAITLIST,
+                record_id=case.pk,
+                case=case,
+                detail=f"left={left}",
+            )
             messages.success(
                 request,
                 ngettext(

@@ -22,6 +22,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
 from directory.models import Service, ServiceAtSite
 from directory.services import service_at_site_set_capacity
 from matching.forms import add_service_errors
@@ -31,7 +33,7 @@ from matching.selectors import (
     referral_get_for_provider,
     referral_list_for_provider,
 )
-from matching.views.common import actor_of, role_required
+from matching.views.common import actor_of, audit_list, audit_refused, role_required
 from waitlists.forms import CapacityForm, EnrolmentEndForm, PlaceForm
 from waitlists.models import Enrolment, EnrolmentStatus, OfferStatus
 from waitlists.selectors import QueuePlace, waitlist_positions
@@ -153,6 +155,14 @@ def _render(request: HttpRequest, *, bound: Bound | None = None, status: int = 2
         key = f"place-{referral.pk}"
         shown.add(key)
         to_place.append((referral, _pick(bound, key, PlaceForm)))
+    # Who holds a slot, who waits and who is to be placed, by case code: one list entry.
+    audit_list(
+        request,
+        record_type=AuditRecordType.WAITLIST,
+        count=sum(len(v) for v in enrolments.values())
+        + sum(len(b.queue) for b in blocks.values())
+        + len(to_place),
+    )
     context = {
         "blocks": list(blocks.values()),
         "to_place": to_place,
@@ -227,6 +237,7 @@ def enrolment_finish(request: HttpRequest, enrolment_id: UUID) -> HttpResponse:
         .first()
     )
     if enrolment is None:
+        audit_refused(request, record_type=AuditRecordType.ENROLMENT, record_id=enrolment_id)
         raise Http404
     form = EnrolmentEndForm(request.POST, auto_id=f"id_end_{enrolment.pk}_%s")
     if form.is_valid():
@@ -242,6 +253,14 @@ def enrolment_finish(request: HttpRequest, enrolment_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.UPDATE,
+                record_type=AuditRecordType.ENROLMENT,
+                record_id=enrolment.pk,
+                case=enrolment.case,
+                detail=f"ended={data['status']}",
+            )
             messages.success(
                 request,
                 _("The enrolment of case %(code)s ended (%(how)s); the slot is free.")
@@ -275,6 +294,7 @@ def _placed_message(referral: Referral, *, enrolment: Enrolment | None, entry_id
 def referral_placement(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = referral_get_for_provider(user=request.user, referral_id=referral_id)
     if referral is None:
+        audit_refused(request, record_type=AuditRecordType.REFERRAL, record_id=referral_id)
         raise Http404
     form = PlaceForm(request.POST)
     form.is_valid()
@@ -283,6 +303,19 @@ def referral_placement(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render(request, bound=(f"place-{referral.pk}", form), status=400)
+    placed = placement.enrolment or placement.entry
+    audit_record(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=(
+            AuditRecordType.ENROLMENT
+            if placement.enrolment is not None
+            else AuditRecordType.WAITLIST
+        ),
+        record_id=placed.pk if placed is not None else "",
+        case=referral.case,
+        detail=f"referral={referral.pk}",
+    )
     if placement.enrolment is not None:
         messages.success(
             request, _placed_message(referral, enrolment=placement.enrolment, entry_id=None)
