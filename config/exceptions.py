@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -16,4 +21,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = ValidationError(detail)
+    elif isinstance(exc, DataError):
+        # A value PostgreSQL refuses (a NUL character in text, a number out of range)
+        # that slipped past a serializer: it came from the request, so it is the client's
+        # mistake. Logged without the value, so the field can be validated properly
+        # (config.api.text_without_nul, CodeRelatedField), naming itself in the answer.
+        view = type(context.get("view")).__name__
+        logger.warning("%s: input refused by the database: %s", view, type(exc.__cause__))
+        exc = ValidationError(
+            {
+                "detail": [
+                    _(
+                        "A value in the request cannot be used: it contains a NUL character "
+                        "or is out of range."
+                    )
+                ]
+            }
+        )
     return exception_handler(exc, context)

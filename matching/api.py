@@ -6,11 +6,16 @@ business with a whole endpoint gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib.gis.geos import Point
-from drf_spectacular.types import OpenApiTypes
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -19,7 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
+from config.api import CodeRelatedField, request_user
+from config.permissions import coordinator_require
 from directory.models import (
     AccessRoute,
     Organization,
@@ -47,7 +55,6 @@ from matching.selectors import (
     case_list_multiple_alerts,
     case_priority_explain,
     case_team_organization_ids,
-    network_can_oversee,
     policy_current,
     referral_get_for_case_team,
     referral_get_for_provider,
@@ -67,18 +74,46 @@ from matching.services import (
     referral_send,
     referral_transition,
 )
+from matching.views.common import (
+    audit_list,
+    audit_referral_sent,
+    audit_refused,
+)
 
-
-def _user(request: Request) -> User:
-    assert isinstance(request.user, User)  # IsAuthenticated ran first
-    return request.user
+# As the page's form: long enough to explain (the audit log keeps its
+# first 200 characters), short enough that nobody pastes a file into it.
+OVERRIDE_REASON_MAX = 2000
+# A consent recorded through the API happened in this service's lifetime: nothing
+# before the network kept records, nothing later than now give or take a clock's drift.
+CONSENT_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+CONSENT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _case_or_404(request: Request, case_id: UUID) -> Case:
     case = case_get_for_user(user=request.user, case_id=case_id)
     if case is None:
+        audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
         raise NotFound()
     return case
+
+
+def _audit(request: Request, action: str, record_type: str, record: Any, case: Case) -> None:
+    audit_record(
+        request=request, action=action, record_type=record_type, record_id=record.pk, case=case
+    )
+
+
+@contextmanager
+def _consent_error_named() -> Iterator[None]:
+    """The send service says ``consent``; the field the client fills is the reason."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict") or "consent" not in error.error_dict:
+            raise
+        detail = error.message_dict
+        detail["consent_override_reason"] = detail.pop("consent")
+        raise serializers.ValidationError(detail) from error
 
 
 # --- cases ---------------------------------------------------------------------------
@@ -88,6 +123,13 @@ class PriorityComponentSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     points = serializers.IntegerField()
     sentence = serializers.CharField()
+
+
+class CasePrioritySerializer(serializers.Serializer[Any]):
+    score = serializers.IntegerField()
+    policy_version = serializers.IntegerField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    components = PriorityComponentSerializer(many=True)
 
 
 class CaseSerializer(serializers.Serializer[Case]):
@@ -128,7 +170,7 @@ class CaseCreateSerializer(CaseSerializer):
         write_only=True, required=False, help_text="Your team; needed if you belong to several."
     )
     need_codes = serializers.ListField(
-        child=serializers.SlugRelatedField(slug_field="code", queryset=TaxonomyTerm.objects),
+        child=CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects),
         write_only=True,
         default=list,
     )
@@ -150,7 +192,9 @@ class CaseListView(APIView):
             .select_related("territory", "priority_policy")
             .order_by("-priority_score", "requested_at")[:200]
         )
-        return Response(CaseSerializer(list(cases), many=True).data)  # type: ignore[arg-type]
+        rows = list(cases)
+        audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
+        return Response(CaseSerializer(rows, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
     def post(self, request: Request) -> Response:
@@ -166,12 +210,13 @@ class CaseListView(APIView):
         if team_id not in teams:
             raise serializers.ValidationError({"organization_id": ["Choose one of your teams."]})
         case = case_create(
-            actor=_user(request),
+            actor=request_user(request),
             organization=Organization.objects.get(pk=team_id),
             home=_home(data),
             needs=data.pop("need_codes"),
             **data,
         )
+        _audit(request, AuditAction.CREATE, AuditRecordType.CASE, case, case)
         return Response(CaseSerializer(case).data, status=201)
 
 
@@ -180,7 +225,9 @@ class CaseDetailView(APIView):
 
     @extend_schema(responses=CaseSerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
-        return Response(CaseSerializer(_case_or_404(request, case_id)).data)
+        case = _case_or_404(request, case_id)
+        _audit(request, AuditAction.READ, AuditRecordType.CASE, case, case)
+        return Response(CaseSerializer(case).data)
 
     @extend_schema(request=CaseSerializer, responses=CaseSerializer)
     def patch(self, request: Request, case_id: UUID) -> Response:
@@ -195,25 +242,29 @@ class CaseDetailView(APIView):
                     {"latitude": ["Give latitude and longitude together."]}
                 )
             data["home"] = Point(home["x"], home["y"], srid=4326)
-        case = case_update(actor=_user(request), case=case, **data)
+        case = case_update(actor=request_user(request), case=case, **data)
+        _audit(request, AuditAction.UPDATE, AuditRecordType.CASE, case, case)
         return Response(CaseSerializer(case).data)
 
 
 class CasePriorityView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=PriorityComponentSerializer(many=True))
+    @extend_schema(responses=CasePrioritySerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
         case = _case_or_404(request, case_id)
+        _audit(request, AuditAction.READ, AuditRecordType.CASE, case, case)
         return Response(
-            {
-                "score": case.priority_score,
-                "policy_version": case.priority_policy.version if case.priority_policy else None,
-                "computed_at": case.priority_computed_at,
-                "components": PriorityComponentSerializer(
-                    case_priority_explain(case=case), many=True
-                ).data,
-            }
+            CasePrioritySerializer(
+                {
+                    "score": case.priority_score,
+                    "policy_version": (
+                        case.priority_policy.version if case.priority_policy else None
+                    ),
+                    "computed_at": case.priority_computed_at,
+                    "components": case_priority_explain(case=case),
+                }
+            ).data
         )
 
 
@@ -224,6 +275,15 @@ class ConsentSerializer(serializers.Serializer[Any]):
     )
     given_at = serializers.DateTimeField(required=False)
 
+    def validate_given_at(self, value: datetime) -> datetime:
+        # Far dates are typing slips, and before 1900 the local zone is a city's mean
+        # solar time: the answer would carry an offset such as -04:42:45.
+        if value < CONSENT_EARLIEST:
+            raise serializers.ValidationError(_("A consent cannot be dated before 2000."))
+        if value > timezone.now() + CONSENT_CLOCK_SKEW:
+            raise serializers.ValidationError(_("A consent cannot be dated in the future."))
+        return value
+
 
 class CaseConsentView(APIView):
     permission_classes = [IsAuthenticated]
@@ -233,7 +293,10 @@ class CaseConsentView(APIView):
         case = _case_or_404(request, case_id)
         serializer = ConsentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        consent = consent_record(actor=_user(request), case=case, **serializer.validated_data)
+        consent = consent_record(
+            actor=request_user(request), case=case, **serializer.validated_data
+        )
+        _audit(request, AuditAction.CREATE, AuditRecordType.CONSENT, consent, case)
         return Response({"id": consent.pk, **ConsentSerializer(consent).data}, status=201)
 
 
@@ -259,6 +322,12 @@ class OptionSerializer(serializers.Serializer[Any]):
     excluded_because = serializers.ListField(child=serializers.CharField())
 
 
+class CaseOptionsSerializer(serializers.Serializer[Any]):
+    eligible = OptionSerializer(many=True)
+    # The same shape: an excluded option fails a rule, named in excluded_because.
+    excluded = OptionSerializer(many=True)
+
+
 class CaseOptionsView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -269,7 +338,7 @@ class CaseOptionsView(APIView):
             ),
             OpenApiParameter("limit", int, description="1–50, default 10"),
         ],
-        responses=OptionSerializer(many=True),
+        responses=CaseOptionsSerializer,
     )
     def get(self, request: Request, case_id: UUID) -> Response:
         case = _case_or_404(request, case_id)
@@ -283,12 +352,8 @@ class CaseOptionsView(APIView):
             if need is None:
                 raise serializers.ValidationError({"need": ["That need is not in this case."]})
         options = referral_options(case=case, need=need, limit=params.validated_data["limit"])
-        return Response(
-            {
-                "eligible": OptionSerializer(options.eligible, many=True).data,
-                "excluded": OptionSerializer(options.excluded, many=True).data,
-            }
-        )
+        _audit(request, AuditAction.READ, AuditRecordType.CASE, case, case)
+        return Response(CaseOptionsSerializer(options).data)
 
 
 class _OptionsParams(serializers.Serializer[Any]):
@@ -339,7 +404,7 @@ class AlertCreateView(APIView):
                     {"intake_organization_id": ["No such organization."]}
                 )
         alert = alert_raise(
-            actor=_user(request),
+            actor=request_user(request),
             organization=Organization.objects.get(pk=data["organization_id"]),
             alert_type=data["alert_type"],
             severity=data["severity"],
@@ -350,6 +415,7 @@ class AlertCreateView(APIView):
             sex=data.get("sex"),
             home=home,
         )
+        _audit(request, AuditAction.CREATE, AuditRecordType.ALERT, alert, alert.case)
         # Only that it arrived: the raiser learns nothing about the case.
         return Response({"id": alert.pk, "started_intake": alert.started_intake}, status=201)
 
@@ -363,7 +429,13 @@ class ReferralCreateSerializer(serializers.Serializer[Any]):
     need_id = serializers.UUIDField(required=False)
     shared_note = serializers.CharField(required=False, allow_blank=True, default="")
     send = serializers.BooleanField(default=True)
-    consent_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    consent_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=OVERRIDE_REASON_MAX,
+        help_text="Needed to send when the case has no consent for referral on record.",
+    )
 
 
 class ReferralSerializer(serializers.Serializer[Referral]):
@@ -371,8 +443,9 @@ class ReferralSerializer(serializers.Serializer[Referral]):
     case_code = serializers.CharField(source="case.code")
     service = serializers.CharField(source="service.name")
     status = serializers.CharField()
-    sent_at = serializers.DateTimeField()
-    response_due = serializers.DateTimeField()
+    # A draft has neither yet.
+    sent_at = serializers.DateTimeField(allow_null=True)
+    response_due = serializers.DateTimeField(allow_null=True)
     feedback = serializers.CharField()
     rejection_reason = serializers.CharField()
 
@@ -387,6 +460,7 @@ class ReferralCreateView(APIView):
         data = serializer.validated_data
         case = case_get_for_user(user=request.user, case_id=data["case_id"])
         if case is None:
+            audit_refused(request, record_type=AuditRecordType.CASE, record_id=data["case_id"])
             raise serializers.ValidationError({"case_id": ["No such case in your team."]})
         offer = (
             ServiceAtSite.objects.select_related("service")
@@ -401,7 +475,7 @@ class ReferralCreateView(APIView):
             if need is None:
                 raise serializers.ValidationError({"need_id": ["That need is not in this case."]})
         arguments = {
-            "actor": _user(request),
+            "actor": request_user(request),
             "case": case,
             "service": offer.service,
             "service_at_site": offer,
@@ -409,11 +483,14 @@ class ReferralCreateView(APIView):
             "shared_note": data["shared_note"],
         }
         if data["send"]:
-            referral = referral_create_and_send(
-                **arguments, consent_override_reason=data["consent_override_reason"]
-            )
+            with _consent_error_named():
+                referral = referral_create_and_send(
+                    **arguments, consent_override_reason=data["consent_override_reason"]
+                )
+            audit_referral_sent(request, referral=referral)
         else:
             referral = referral_create(**arguments)
+            _audit(request, AuditAction.CREATE, AuditRecordType.REFERRAL, referral, case)
         return Response(ReferralSerializer(referral).data, status=201)
 
 
@@ -424,7 +501,13 @@ class TransitionSerializer(serializers.Serializer[Any]):
         choices=RejectionReason.choices, required=False, allow_blank=True, default=""
     )
     feedback = serializers.CharField(required=False, allow_blank=True, default="")
-    consent_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    consent_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=OVERRIDE_REASON_MAX,
+        help_text="Needed to send when the case has no consent for referral on record.",
+    )
 
 
 class ReferralTransitionView(APIView):
@@ -438,20 +521,31 @@ class ReferralTransitionView(APIView):
             user=request.user, referral_id=referral_id
         ) or referral_get_for_provider(user=request.user, referral_id=referral_id)
         if referral is None:
+            audit_refused(request, record_type=AuditRecordType.REFERRAL, record_id=referral_id)
             raise NotFound()
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         override = data.pop("consent_override_reason")
         if data["to_status"] == ReferralStatus.SENT:
-            referral = referral_send(
-                actor=_user(request),
-                referral=referral,
-                consent_override_reason=override,
-                note=data["note"],
-            )
+            with _consent_error_named():
+                referral = referral_send(
+                    actor=request_user(request),
+                    referral=referral,
+                    consent_override_reason=override,
+                    note=data["note"],
+                )
+            audit_referral_sent(request, referral=referral)
         else:
-            referral = referral_transition(actor=_user(request), referral=referral, **data)
+            referral = referral_transition(actor=request_user(request), referral=referral, **data)
+            audit_record(
+                request=request,
+                action=AuditAction.TRANSITION,
+                record_type=AuditRecordType.REFERRAL,
+                record_id=referral.pk,
+                case=referral.case,
+                detail=f"to={referral.status}",
+            )
         return Response(ReferralSerializer(referral).data)
 
 
@@ -466,8 +560,10 @@ class PacketSerializer(serializers.Serializer[Any]):
     shared_note = serializers.CharField()
     priority_score = serializers.IntegerField()
     status = serializers.CharField()
-    sent_at = serializers.DateTimeField()
-    response_due = serializers.DateTimeField()
+    # A placement decided at a case-review meeting is recorded already answered,
+    # never sent (referral_record_meeting_decision).
+    sent_at = serializers.DateTimeField(allow_null=True)
+    response_due = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
     service_name = serializers.CharField()
     site_name = serializers.CharField(allow_null=True)
@@ -488,6 +584,7 @@ class ProviderReferralListView(APIView):
                 raise serializers.ValidationError({"status": ["Unknown status."]})
             referrals = referrals.filter(status=status)
         packets = [referral_packet(referral=r) for r in referrals.order_by("-sent_at")[:200]]
+        audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(packets))
         return Response(PacketSerializer(packets, many=True).data)
 
 
@@ -498,55 +595,52 @@ class ProviderReferralDetailView(APIView):
     def get(self, request: Request, referral_id: UUID) -> Response:
         referral = referral_get_for_provider(user=request.user, referral_id=referral_id)
         if referral is None:
+            audit_refused(request, record_type=AuditRecordType.REFERRAL, record_id=referral_id)
             raise NotFound()
+        _audit(request, AuditAction.READ, AuditRecordType.REFERRAL, referral, referral.case)
         return Response(PacketSerializer(referral_packet(referral=referral)).data)
 
 
 # --- coordination ----------------------------------------------------------------------
 
 
-def _require_coordinator(request: Request) -> None:
-    if not network_can_oversee(user=request.user):
-        raise PermissionDenied()
+class OverdueReferralSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    case_code = serializers.CharField(source="case.code")
+    team = serializers.CharField(source="case.organization.name")
+    service = serializers.CharField(source="service.name")
+    provider = serializers.CharField(source="service.organization.name")
+    response_due = serializers.DateTimeField()
 
 
 class OverdueReferralsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ReferralSerializer(many=True))
+    @extend_schema(responses=OverdueReferralSerializer(many=True))
     def get(self, request: Request) -> Response:
-        _require_coordinator(request)
-        rows = [
-            {
-                "id": r.pk,
-                "case_code": r.case.code,
-                "team": r.case.organization.name,
-                "service": r.service.name,
-                "provider": r.service.organization.name,
-                "response_due": r.response_due,
-            }
-            for r in referral_list_overdue()[:500]
-        ]
-        return Response(rows)
+        coordinator_require(user=request.user)
+        rows = list(referral_list_overdue()[:500])
+        audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(rows))
+        return Response(OverdueReferralSerializer(rows, many=True).data)
+
+
+class MultipleAlertsSerializer(serializers.Serializer[Any]):
+    case_code = serializers.CharField(source="code")
+    team = serializers.CharField(source="organization.name")
+    territory = serializers.CharField(source="territory.name")
+    open_alerts = serializers.IntegerField()
+    priority_score = serializers.IntegerField()
 
 
 class MultipleAlertsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=MultipleAlertsSerializer(many=True))
     def get(self, request: Request) -> Response:
-        _require_coordinator(request)
-        rows = [
-            {
-                "case_code": c.code,
-                "team": c.organization.name,
-                "territory": c.territory.name,
-                "open_alerts": getattr(c, "open_alerts", 0),
-                "priority_score": c.priority_score,
-            }
-            for c in case_list_multiple_alerts()[:500]
-        ]
-        return Response(rows)
+        coordinator_require(user=request.user)
+        rows = list(case_list_multiple_alerts()[:500])
+        audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
+        return Response(MultipleAlertsSerializer(rows, many=True).data)
 
 
 class PolicySerializer(serializers.ModelSerializer[PriorityPolicy]):
@@ -567,11 +661,11 @@ class PolicyView(APIView):
 
     @extend_schema(request=PolicySerializer, responses={201: PolicySerializer})
     def post(self, request: Request) -> Response:
-        _require_coordinator(request)
+        coordinator_require(user=request.user)
         serializer = PolicySerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         policy = policy_publish(
-            actor=_user(request), change_note=data.pop("change_note", ""), **data
+            actor=request_user(request), change_note=data.pop("change_note", ""), **data
         )
         return Response(PolicySerializer(policy).data, status=201)

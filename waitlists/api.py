@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record
+from config.api import CodeRelatedField, request_user
+from config.permissions import coordinator_require
 from directory.models import Service, TaxonomyTerm, Territory
 from matching.selectors import (
     case_team_organization_ids,
@@ -22,6 +24,7 @@ from matching.selectors import (
     provider_organization_ids,
     referral_get_for_provider,
 )
+from matching.views.common import audit_list, audit_refused
 from waitlists.models import AllocationRound, Enrolment, EnrolmentStatus, SlotOffer
 from waitlists.rounds import (
     allocation_round_confirm,
@@ -34,11 +37,7 @@ from waitlists.selectors import (
     waitlist_positions,
 )
 from waitlists.services import enrolment_end, referral_place, slot_offer_answer
-
-
-def _user(request: Request) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+from waitlists.views.coordination import audit_round_placements
 
 
 class PlaceSerializer(serializers.Serializer[Any]):
@@ -58,8 +57,26 @@ class EnrolmentCreateView(APIView):
             user=request.user, referral_id=data.validated_data["referral_id"]
         )
         if referral is None:
+            audit_refused(
+                request,
+                record_type=AuditRecordType.REFERRAL,
+                record_id=data.validated_data["referral_id"],
+            )
             raise NotFound()
-        placement = referral_place(actor=_user(request), referral=referral)
+        placement = referral_place(actor=request_user(request), referral=referral)
+        placed = placement.enrolment or placement.entry
+        audit_record(
+            request=request,
+            action=AuditAction.CREATE,
+            record_type=(
+                AuditRecordType.ENROLMENT
+                if placement.enrolment is not None
+                else AuditRecordType.WAITLIST
+            ),
+            record_id=placed.pk if placed is not None else "",
+            case=referral.case,
+            detail=f"referral={referral.pk}",
+        )
         if placement.enrolment is not None:
             return Response(
                 {"result": "enrolled", "enrolment_id": placement.enrolment.pk}, status=201
@@ -81,17 +98,32 @@ class EnrolmentEndView(APIView):
 
     @extend_schema(request=EndSerializer, responses={200: None})
     def post(self, request: Request, enrolment_id: UUID) -> Response:
-        enrolment = Enrolment.objects.filter(
-            pk=enrolment_id,
-            service_at_site__service__organization_id__in=provider_organization_ids(
-                user=request.user
-            ),
-        ).first()
+        enrolment = (
+            Enrolment.objects.filter(
+                pk=enrolment_id,
+                service_at_site__service__organization_id__in=provider_organization_ids(
+                    user=request.user
+                ),
+            )
+            .select_related("case")
+            .first()
+        )
         if enrolment is None:
+            audit_refused(request, record_type=AuditRecordType.ENROLMENT, record_id=enrolment_id)
             raise NotFound()
         data = EndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enrolment = enrolment_end(actor=_user(request), enrolment=enrolment, **data.validated_data)
+        enrolment = enrolment_end(
+            actor=request_user(request), enrolment=enrolment, **data.validated_data
+        )
+        audit_record(
+            request=request,
+            action=AuditAction.UPDATE,
+            record_type=AuditRecordType.ENROLMENT,
+            record_id=enrolment.pk,
+            case=enrolment.case,
+            detail=f"ended={enrolment.status}",
+        )
         return Response({"status": enrolment.status})
 
 
@@ -105,16 +137,39 @@ class OfferAnswerView(APIView):
 
     @extend_schema(request=AnswerSerializer, responses={200: None})
     def post(self, request: Request, offer_id: UUID) -> Response:
-        offer = SlotOffer.objects.filter(
-            pk=offer_id,
-            entry__case__organization_id__in=case_team_organization_ids(user=request.user),
-        ).first()
+        offer = (
+            SlotOffer.objects.filter(
+                pk=offer_id,
+                entry__case__organization_id__in=case_team_organization_ids(user=request.user),
+            )
+            .select_related("entry__case")
+            .first()
+        )
         if offer is None:
+            audit_refused(request, record_type=AuditRecordType.OFFER, record_id=offer_id)
             raise NotFound()
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        offer = slot_offer_answer(actor=_user(request), offer=offer, **data.validated_data)
+        case = offer.entry.case
+        offer = slot_offer_answer(actor=request_user(request), offer=offer, **data.validated_data)
+        audit_record(
+            request=request,
+            action=AuditAction.UPDATE,
+            record_type=AuditRecordType.OFFER,
+            record_id=offer.pk,
+            case=case,
+            detail=f"status={offer.status}",
+        )
         return Response({"status": offer.status})
+
+
+class WaitlistSummarySerializer(serializers.Serializer[Any]):
+    service_id = serializers.UUIDField()
+    service_name = serializers.CharField()
+    organization_name = serializers.CharField()
+    waiting = serializers.IntegerField()
+    oldest_wait_days = serializers.FloatField(allow_null=True)
+    median_wait_days = serializers.FloatField(allow_null=True)
 
 
 class WaitlistNetworkView(APIView):
@@ -122,11 +177,21 @@ class WaitlistNetworkView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="waitlists_list", responses=WaitlistSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
-        if not network_can_oversee(user=request.user):
-            raise PermissionDenied()
-        return Response([row.__dict__ for row in waitlist_network_summary()])
+        coordinator_require(user=request.user)
+        return Response(WaitlistSummarySerializer(waitlist_network_summary(), many=True).data)
+
+
+class QueuePlaceSerializer(serializers.Serializer[Any]):
+    entry_id = serializers.UUIDField(source="entry.pk")
+    case_code = serializers.CharField(source="entry.case.code")
+    priority_score = serializers.IntegerField(source="entry.case.priority_score")
+    position = serializers.IntegerField()
+    waiting_since = serializers.DateTimeField(source="entry.requested_at")
+    # None: nobody has left the list lately, so there is no pace to estimate from.
+    estimated_wait_days = serializers.FloatField(allow_null=True)
+    status = serializers.CharField(source="entry.status")
 
 
 class WaitlistServiceView(APIView):
@@ -134,7 +199,9 @@ class WaitlistServiceView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="waitlists_service_queue", responses=QueuePlaceSerializer(many=True)
+    )
     def get(self, request: Request, service_id: UUID) -> Response:
         service = Service.objects.filter(pk=service_id).first()
         allowed = service is not None and (
@@ -143,28 +210,23 @@ class WaitlistServiceView(APIView):
         )
         if not allowed:
             raise NotFound()
-        return Response(
-            [
-                {
-                    "entry_id": p.entry.pk,
-                    "case_code": p.entry.case.code,
-                    "priority_score": p.entry.case.priority_score,
-                    "position": p.position,
-                    "waiting_since": p.entry.requested_at,
-                    "estimated_wait_days": p.estimated_wait_days,
-                    "status": p.entry.status,
-                }
-                for p in waitlist_positions(service_id=service_id)
-            ]
-        )
+        places = waitlist_positions(service_id=service_id)
+        audit_list(request, record_type=AuditRecordType.WAITLIST, count=len(places))
+        return Response(QueuePlaceSerializer(places, many=True).data)
 
 
 class HistoryParams(serializers.Serializer[Any]):
     service = serializers.UUIDField(required=False)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=TaxonomyTerm.objects, required=False
-    )
+    category = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects, required=False)
     days = serializers.IntegerField(min_value=1, max_value=3660, default=180)
+
+
+class WaitlistDaySerializer(serializers.Serializer[Any]):
+    day = serializers.DateField()
+    waiting = serializers.IntegerField()
+    slots = serializers.IntegerField()
+    inflow = serializers.IntegerField()
+    outflow = serializers.IntegerField()
 
 
 class WaitlistHistoryView(APIView):
@@ -176,26 +238,24 @@ class WaitlistHistoryView(APIView):
             OpenApiParameter("category", str),
             OpenApiParameter("days", int),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=WaitlistDaySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        if not network_can_oversee(user=request.user):
-            raise PermissionDenied()
+        coordinator_require(user=request.user)
         params = HistoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         category = params.validated_data.get("category")
-        return Response(
-            waitlist_history(
-                service_id=params.validated_data.get("service"),
-                category_code=category.code if category else None,
-                days=params.validated_data["days"],
-            )
+        history = waitlist_history(
+            service_id=params.validated_data.get("service"),
+            category_code=category.code if category else None,
+            days=params.validated_data["days"],
         )
+        return Response(WaitlistDaySerializer(history, many=True).data)
 
 
 class RoundSerializer(serializers.Serializer[Any]):
     territory_id = serializers.PrimaryKeyRelatedField(queryset=Territory.objects)
-    category_code = serializers.SlugRelatedField(slug_field="code", queryset=TaxonomyTerm.objects)
+    category_code = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects)
 
 
 class AllocationRoundCreateView(APIView):
@@ -203,14 +263,20 @@ class AllocationRoundCreateView(APIView):
 
     @extend_schema(request=RoundSerializer, responses={201: None})
     def post(self, request: Request) -> Response:
-        if not network_can_oversee(user=request.user):
-            raise PermissionDenied()
+        coordinator_require(user=request.user)
         data = RoundSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         round = allocation_round_propose(
-            actor=_user(request),
+            actor=request_user(request),
             territory=data.validated_data["territory_id"],
             category=data.validated_data["category_code"],
+        )
+        audit_record(
+            request=request,
+            action=AuditAction.CREATE,
+            record_type=AuditRecordType.ALLOCATION_ROUND,
+            record_id=round.pk,
+            detail=f"cases={len(round.proposal)}",
         )
         return Response(
             {
@@ -227,10 +293,10 @@ class AllocationRoundConfirmView(APIView):
 
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request, round_id: UUID) -> Response:
-        if not network_can_oversee(user=request.user):
-            raise PermissionDenied()
+        coordinator_require(user=request.user)
         round = AllocationRound.objects.filter(pk=round_id).first()
         if round is None:
             raise NotFound()
-        placed = allocation_round_confirm(actor=_user(request), round=round)
+        placed = allocation_round_confirm(actor=request_user(request), round=round)
+        audit_round_placements(request, round)
         return Response({"placed": placed})

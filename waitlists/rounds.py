@@ -12,18 +12,19 @@ from collections.abc import Hashable
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from config.permissions import coordinator_require
 from directory.models import Eligibility, ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
 from directory.selectors import eligibility_service_areas, territory_descendant_ids
 from directory.services import service_at_site_lock
 from matching.models import Case
 from matching.options import case_eligibility_candidate
-from matching.selectors import network_can_oversee
 from matching.services import (
     case_team_notify,
     referral_record_meeting_decision,
@@ -47,10 +48,7 @@ from waitlists.services import (
     waitlist_withdraw_for_round,
 )
 
-
-def _require_coordinator(actor: User) -> None:
-    if not network_can_oversee(user=actor):
-        raise PermissionDenied(_("Only local coordinators run allocation rounds."))
+NOT_A_COORDINATOR = gettext_lazy("Only local coordinators run allocation rounds.")
 
 
 def _distances(*, case_ids: list[UUID], site_ids: list[UUID]) -> dict[tuple[UUID, UUID], float]:
@@ -72,7 +70,7 @@ def _distances(*, case_ids: list[UUID], site_ids: list[UUID]) -> dict[tuple[UUID
 def allocation_round_propose(
     *, actor: User, territory: Territory, category: TaxonomyTerm
 ) -> AllocationRound:
-    _require_coordinator(actor)
+    coordinator_require(user=actor, message=NOT_A_COORDINATOR)
     territory_ids = territory_descendant_ids(territory_id=territory.pk)
     entries = list(
         WaitlistEntry.objects.filter(
@@ -150,7 +148,7 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
     a child placed elsewhere in the category gets a new referral, recorded as the
     meeting's decision, and leaves the other lists of the category.
     """
-    _require_coordinator(actor)
+    coordinator_require(user=actor, message=NOT_A_COORDINATOR)
     round = AllocationRound.objects.select_for_update().get(pk=round.pk)
     if round.status != RoundStatus.PROPOSED:
         raise ValidationError({"round": _("This round was already confirmed or discarded.")})
@@ -202,7 +200,7 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
 
 @transaction.atomic
 def allocation_round_discard(*, actor: User, round: AllocationRound) -> AllocationRound:
-    _require_coordinator(actor)
+    coordinator_require(user=actor, message=NOT_A_COORDINATOR)
     if round.status != RoundStatus.PROPOSED:
         raise ValidationError({"round": _("This round was already confirmed or discarded.")})
     round.status = RoundStatus.DISCARDED

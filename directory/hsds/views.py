@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -111,6 +114,14 @@ def _int_param(request: Request, name: str, *, default: int, low: int, high: int
     return value
 
 
+def _text_param(request: Request, name: str) -> str | None:
+    raw = request.query_params.get(name, "").strip()
+    # PostgreSQL text cannot hold NUL: refused here, or the query itself would fail.
+    if "\x00" in raw:
+        raise _bad(name, _("%(name)s must not contain NUL characters.") % {"name": name})
+    return raw or None
+
+
 def _uuid_param(request: Request, name: str) -> uuid.UUID | None:
     raw = request.query_params.get(name)
     if not raw:
@@ -184,12 +195,12 @@ def _proximity(request: Request) -> tuple[Point | None, float | None]:
 def _filters(request: Request) -> dict[str, Any]:
     point, radius = _proximity(request)
     return {
-        "search": request.query_params.get("search", "").strip() or None,
+        "search": _text_param(request, "search"),
         "taxonomy_term_id": _uuid_param(request, "taxonomy_term_id"),
         "taxonomy_id": _uuid_param(request, "taxonomy_id"),
         "organization_id": _uuid_param(request, "organization_id"),
         "modified_after": _datetime_param(request, "modified_after"),
-        "postcode": request.query_params.get("postcode", "").strip() or None,
+        "postcode": _text_param(request, "postcode"),
         "point": point,
         "radius_m": radius,
     }
@@ -258,10 +269,64 @@ def _with_distance(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# --- OpenAPI description (for /api/schema/ and the clients and fuzzers that read it) -----
+
+_PAGE = inline_serializer(
+    "HsdsPage",
+    fields={
+        "total_items": serializers.IntegerField(),
+        "total_pages": serializers.IntegerField(),
+        "page_number": serializers.IntegerField(),
+        "size": serializers.IntegerField(),
+        "first_page": serializers.BooleanField(),
+        "last_page": serializers.BooleanField(),
+        "empty": serializers.BooleanField(),
+        "contents": serializers.ListField(child=serializers.DictField()),
+    },
+)
+_PAGING = [
+    OpenApiParameter("page", int, description="1 or more"),
+    OpenApiParameter("per_page", int, description=f"1–{MAX_PER_PAGE}"),
+    OpenApiParameter(
+        "format", str, enum=["json", "ndjson"], description="ndjson: every record, one a line"
+    ),
+]
+_SEARCH = [OpenApiParameter("search", str, description="Words in the name")]
+_FILTERS = [
+    *_SEARCH,
+    OpenApiParameter("taxonomy_term_id", uuid.UUID),
+    OpenApiParameter("taxonomy_id", uuid.UUID),
+    OpenApiParameter("organization_id", uuid.UUID),
+    OpenApiParameter("modified_after", datetime),
+    OpenApiParameter("postcode", str),
+    OpenApiParameter("lat", float, description="With lon: nearest first"),
+    OpenApiParameter("lon", float),
+    OpenApiParameter("radius", float, description="Metres from lat/lon"),
+    OpenApiParameter("proximity", float, description="HSDS's name for radius"),
+]
+
+
+def _hsds_list(name: str, parameters: list[OpenApiParameter]) -> Callable[[Any], Any]:
+    return extend_schema(
+        operation_id=f"hsds_{name}_list",
+        parameters=[*parameters, *_PAGING],
+        responses={200: _PAGE, (200, NDJSON): OpenApiTypes.STR},
+    )
+
+
+def _hsds_one(name: str, parameters: list[OpenApiParameter] | None = None) -> Callable[[Any], Any]:
+    return extend_schema(
+        operation_id=f"hsds_{name}_retrieve",
+        parameters=parameters or [],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+
+
 # --- views ------------------------------------------------------------------------
 
 
 class RootView(HsdsView):
+    @extend_schema(operation_id="hsds_root", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response(
             {
@@ -273,6 +338,7 @@ class RootView(HsdsView):
 
 
 class ProfileIndexView(HsdsView):
+    @extend_schema(operation_id="hsds_profile_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response(
             {
@@ -297,6 +363,7 @@ class ProfileIndexView(HsdsView):
 
 
 class ProfileSchemaView(HsdsView):
+    @_hsds_one("profile")
     def get(self, request: Request, name: str) -> Response:
         if name not in profile_files():
             raise NotFound(_("The profile has no schema %(name)r.") % {"name": name})
@@ -304,6 +371,7 @@ class ProfileSchemaView(HsdsView):
 
 
 class ServiceListView(HsdsView):
+    @_hsds_list("services", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
         filters = _filters(request)
         qs = queries.service_search(qs=queries.service_queryset(full=False), **filters)
@@ -315,21 +383,24 @@ class ServiceListView(HsdsView):
 
 
 class ServiceDetailView(HsdsView):
+    @_hsds_one("services")
     def get(self, request: Request, id: str) -> Response:
         service = _get_or_404(queries.service_queryset(full=True), id)
         return Response(service_to_hsds(service, full=True))
 
 
 class OrganizationListView(HsdsView):
+    @_hsds_list("organizations", _SEARCH)
     def get(self, request: Request) -> HttpResponseBase:
         qs = queries.organization_queryset(full=False)
-        search = request.query_params.get("search", "").strip()
+        search = _text_param(request, "search")
         if search:
             qs = qs.filter(name__unaccent__icontains=search)
         return paged(request, qs, organization_to_hsds)
 
 
 class OrganizationDetailView(HsdsView):
+    @_hsds_one("organizations", [OpenApiParameter("full_service", bool)])
     def get(self, request: Request, id: str) -> Response:
         organization = _get_or_404(queries.organization_queryset(full=True), id)
         full_service = _bool_param(request, "full_service")
@@ -346,6 +417,7 @@ class OrganizationDetailView(HsdsView):
 
 
 class ServiceAtLocationListView(HsdsView):
+    @_hsds_list("service_at_locations", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
         filters = _filters(request)
         qs = queries.service_at_site_search(
@@ -360,29 +432,41 @@ class ServiceAtLocationListView(HsdsView):
 
 
 class ServiceAtLocationDetailView(HsdsView):
+    @_hsds_one("service_at_locations")
     def get(self, request: Request, id: str) -> Response:
         link = _get_or_404(queries.service_at_site_queryset(full=True), id)
         return Response(service_at_location_to_hsds(link, full=True, with_service=True))
 
 
 class TaxonomyListView(HsdsView):
+    @_hsds_list("taxonomies", _SEARCH)
     def get(self, request: Request) -> HttpResponseBase:
         qs = queries.taxonomy_queryset()
-        search = request.query_params.get("search", "").strip()
+        search = _text_param(request, "search")
         if search:
             qs = qs.filter(name__unaccent__icontains=search)
         return paged(request, qs, taxonomy_to_hsds)
 
 
 class TaxonomyDetailView(HsdsView):
+    @_hsds_one("taxonomies")
     def get(self, request: Request, id: str) -> Response:
         return Response(taxonomy_to_hsds(_get_or_404(queries.taxonomy_queryset(), id)))
 
 
 class TaxonomyTermListView(HsdsView):
+    @_hsds_list(
+        "taxonomy_terms",
+        [
+            *_SEARCH,
+            OpenApiParameter("taxonomy_id", uuid.UUID),
+            OpenApiParameter("parent_id", uuid.UUID),
+            OpenApiParameter("top_only", bool),
+        ],
+    )
     def get(self, request: Request) -> HttpResponseBase:
         qs = queries.taxonomy_term_queryset()
-        search = request.query_params.get("search", "").strip()
+        search = _text_param(request, "search")
         if search:
             qs = qs.filter(name__unaccent__icontains=search)
         taxonomy_id = _uuid_param(request, "taxonomy_id")
@@ -397,11 +481,15 @@ class TaxonomyTermListView(HsdsView):
 
 
 class TaxonomyTermDetailView(HsdsView):
+    @_hsds_one("taxonomy_terms")
     def get(self, request: Request, id: str) -> Response:
         return Response(taxonomy_term_to_hsds(_get_or_404(queries.taxonomy_term_queryset(), id)))
 
 
 class ExportZipView(HsdsView):
+    @extend_schema(
+        operation_id="hsds_export_zip", responses={(200, "application/zip"): OpenApiTypes.BINARY}
+    )
     def get(self, request: Request) -> FileResponse:
         from directory.hsds.exporter import hsds_export_zip
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -92,7 +93,7 @@ def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
     # No consent yet: refused, naming consent, until a reason is given or consent recorded.
     payload = {"case_id": case_id, "service_at_site_id": str(offer.pk), "shared_note": "Tarde"}
     refused = api.post("/api/referrals/", payload, format="json")
-    assert refused.status_code == 400 and "consent" in refused.json()
+    assert refused.status_code == 400 and "consent_override_reason" in refused.json()
     assert not Referral.objects.filter(case_id=case_id).exists()  # all or nothing
     assert (
         api.post(
@@ -189,3 +190,55 @@ def test_any_member_raises_an_alert_by_case_code_and_learns_nothing_else(
         format="json",
     )
     assert unknown.status_code == 400 and "case_code" in unknown.json()
+
+
+@pytest.mark.parametrize(
+    "given_at",
+    ["0005-11-02T09:39:48Z", "1999-12-31T23:59:59Z", "2999-01-01T00:00:00Z"],
+    ids=["centuries ago", "before 2000", "in the future"],
+)
+def test_a_consent_dated_out_of_any_sane_range_is_refused_naming_given_at(caseworker, given_at):
+    case = case_of(caseworker)
+    response = client_for(caseworker).post(
+        f"/api/cases/{case.pk}/consents/",
+        {"given_by": "madre", "scopes": ["referral"], "given_at": given_at},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"given_at"}
+    assert not case.consents.exists()
+
+
+def test_a_consent_dated_yesterday_is_recorded_and_echoed_with_a_plain_offset(caseworker):
+    case = case_of(caseworker)
+    yesterday = timezone.now() - timedelta(days=1)
+    response = client_for(caseworker).post(
+        f"/api/cases/{case.pk}/consents/",
+        {"given_by": "madre", "scopes": ["referral"], "given_at": yesterday.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    echoed = datetime.fromisoformat(response.json()["given_at"])
+    assert echoed == yesterday
+    offset = echoed.utcoffset()
+    assert offset is not None and offset % timedelta(minutes=1) == timedelta(0)
+    assert case.consents.get().given_at == yesterday
+
+
+def test_the_priority_answer_has_its_documented_shape(caseworker, territory):
+    case_id = new_case(caseworker).json()["id"]
+    priority = client_for(caseworker).get(f"/api/cases/{case_id}/priority/").json()
+    assert set(priority) == {"score", "policy_version", "computed_at", "components"}
+    assert set(priority["components"][0]) == {"code", "points", "sentence"}
+
+
+def test_a_draft_referral_answers_without_sent_at_or_response_due(caseworker, territory, offer):
+    case_id = new_case(caseworker).json()["id"]
+    draft = client_for(caseworker).post(
+        "/api/referrals/",
+        {"case_id": case_id, "service_at_site_id": str(offer.pk), "send": False},
+        format="json",
+    )
+    assert draft.status_code == 201
+    assert draft.json()["status"] == "draft"
+    assert draft.json()["sent_at"] is None and draft.json()["response_due"] is None
