@@ -134,3 +134,31 @@ class NetworkSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}–{self.end}"
+
+
+class ManagementReport(models.Model):
+    """The network's management indicators for a period (quarterly by schedule; any range).
+
+    A re-run for the same period replaces it.
+    """
+
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    seconds = models.FloatField(_("duration (s)"), default=0.0)
+    # NetworkIndicators.as_dict(), per_pair limited as in NetworkSnapshot.
+    indicators = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("management report")
+        verbose_name_plural = _("management reports")
+        ordering = ["-end", "-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["start", "end"], name="management_report_period"),
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="management_report_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}"

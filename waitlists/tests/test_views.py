@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from config.charts import line_chart, nice_ceiling
 from directory.models import RiskLevel, TaxonomyTerm
 from matching.models import Referral, ReferralStatus
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
@@ -28,7 +29,6 @@ from waitlists.models import (
 )
 from waitlists.rounds import allocation_round_propose
 from waitlists.services import referral_place, slot_offer_next
-from waitlists.views.charts import line_chart, nice_ceiling
 
 pytestmark = pytest.mark.django_db
 
@@ -614,7 +614,7 @@ def test_discarding_a_round_places_nobody(client, coordinator, round_world):
     ("peak", "expected"), [(0, (1, 1)), (1, (1, 1)), (4, (4, 1)), (7, (8, 2)), (130, (150, 50))]
 )
 def test_the_axis_top_is_a_round_number_above_the_peak(peak, expected):
-    assert nice_ceiling(peak) == expected
+    assert nice_ceiling(peak, whole=True) == expected
 
 
 def test_a_chart_of_one_day_draws_a_dot_and_of_none_says_so():
@@ -623,6 +623,7 @@ def test_a_chart_of_one_day_draws_a_dot_and_of_none_says_so():
         title="t",
         rows=[{"day": date(2025, 3, 1), "waiting": 3, "slots": 2}],
         series=[("waiting", "W"), ("slots", "S")],
+        whole_numbers=True,
     )
     assert not one.empty and len(one.series[0].dots) == 1
     assert one.y_ticks[0].label == "0"

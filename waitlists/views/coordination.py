@@ -20,9 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.services import AnyRequest, audit_record, audit_record_cases
+from config.charts import line_chart
 from directory.models import Service
 from directory.selectors import format_distance
 from matching.forms import add_service_errors
+from matching.models import Case
 from matching.views.common import actor_of, role_required
 from waitlists.forms import (
     DEFAULT_HISTORY_DAYS,
@@ -44,7 +48,6 @@ from waitlists.rounds import (
     allocation_round_rows,
 )
 from waitlists.selectors import allocation_round_list, waitlist_history, waitlist_network_summary
-from waitlists.views.charts import line_chart
 
 ROUNDS_SHOWN = 30
 
@@ -97,6 +100,7 @@ def network_waitlists(request: HttpRequest) -> HttpResponse:
             title=_("The whole network"),
             rows=waitlist_history(days=days),
             series=_series(),
+            whole_numbers=True,
         )
     ]
     if service is not None:
@@ -106,6 +110,7 @@ def network_waitlists(request: HttpRequest) -> HttpResponse:
                 title=_("Service: %(name)s") % {"name": service.name},
                 rows=waitlist_history(service_id=service.pk, days=days),
                 series=_series(),
+                whole_numbers=True,
             )
         )
     if category is not None:
@@ -115,6 +120,7 @@ def network_waitlists(request: HttpRequest) -> HttpResponse:
                 title=_("Category: %(name)s") % {"name": category.name},
                 rows=waitlist_history(category_code=category.code, days=days),
                 series=_series(),
+                whole_numbers=True,
             )
         )
     context = {
@@ -143,6 +149,13 @@ def rounds(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            audit_record(
+                request=request,
+                action=AuditAction.CREATE,
+                record_type=AuditRecordType.ALLOCATION_ROUND,
+                record_id=proposed.pk,
+                detail=f"cases={len(proposed.proposal)}",
+            )
             messages.success(
                 request,
                 _("A round was proposed for %(territory)s · %(category)s. Review it, then confirm.")
@@ -214,15 +227,36 @@ def _round_or_404(round_id: UUID) -> AllocationRound:
 @role_required(Role.COORDINATOR)
 def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
     found = _round_or_404(round_id)
+    rows = allocation_round_rows(round=found)
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.ALLOCATION_ROUND,
+        record_id=found.pk,
+        detail=f"rows={len(rows)}",
+    )
     context = {
         "round": found,
-        "rows": allocation_round_rows(round=found),
+        "rows": rows,
         "comparison": _comparison(found),
         "waiting": found.comparison.get("waiting"),
         "free_slots": found.comparison.get("free_slots"),
         "is_proposed": found.status == RoundStatus.PROPOSED,
     }
     return render(request, "waitlists/round_detail.html", context)
+
+
+def audit_round_placements(request: AnyRequest, found: AllocationRound) -> None:
+    """One entry per child the confirmed round placed, so each case shows who did it."""
+    placed = [UUID(str(case_id)) for case_id, site in found.proposal.items() if site]
+    codes = dict(Case.objects.filter(pk__in=placed).values_list("id", "code"))
+    audit_record_cases(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=AuditRecordType.ENROLMENT,
+        cases=[(case_id, codes.get(case_id, "")) for case_id in placed],
+        detail=f"allocation round {found.pk}",
+    )
 
 
 @require_POST
@@ -235,6 +269,7 @@ def round_confirm(request: HttpRequest, round_id: UUID) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
     else:
+        audit_round_placements(request, found)
         messages.success(
             request,
             ngettext(

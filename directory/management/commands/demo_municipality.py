@@ -89,11 +89,23 @@ class Command(BaseCommand):
         if case_summary.cases:
             # The nightly jobs, once now, so the coordinator's and planner's pages show
             # figures on the first visit rather than the morning after.
+            from django.utils import timezone
+
             from gaps.inventory import gap_inventory_compute
+            from gaps.services import (
+                management_report_take,
+                network_snapshot_take,
+                quarter_last_completed,
+            )
             from waitlists.services import waitlist_snapshot_take
 
             waitlist_snapshot_take()
             gaps = gap_inventory_compute()
             self.stdout.write(f"Gap inventory {gaps.day}: {gaps.cells.count()} cells.")
+            today = timezone.localdate()
+            network = network_snapshot_take(day=today)
+            start, end = quarter_last_completed(today=today)
+            management_report_take(start=start, end=end)
+            self.stdout.write(f"Network indicators to {network.end}; report {start} to {end}.")
         if summary.users:
             self.stdout.write(f"Demo users (password {DEMO_PASSWORD}): {', '.join(summary.users)}")
