@@ -4,7 +4,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from directory.models import ServiceStatus, TaxonomyTerm
 from tests.factories import ServiceAtSiteFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,33 +28,6 @@ def test_the_map_page_loads_leaflet_from_the_project_not_a_cdn(client):
     html = client.get(reverse("maps:service_map")).content.decode()
     assert f"{settings.STATIC_URL}leaflet/leaflet.js" in html
     assert "unpkg" not in html and "cdn" not in html.lower()
-
-
-def test_the_map_data_lists_active_services_at_their_sites(client):
-    active = ServiceAtSiteFactory(capacity=6)
-    ServiceAtSiteFactory(service=ServiceFactory(status=ServiceStatus.INACTIVE))
-    data = client.get(reverse("maps:service_map_data")).json()
-    assert data["type"] == "FeatureCollection"
-    assert [f["id"] for f in data["features"]] == [str(active.pk)]
-    feature = data["features"][0]
-    assert feature["geometry"]["coordinates"] == [active.site.point.x, active.site.point.y]
-    assert feature["properties"]["capacity"] == 6
-
-
-def test_filtering_by_a_parent_category_includes_its_sub_categories(client):
-    health = ServiceAtSiteFactory()
-    health.service.categories.set([TaxonomyTerm.objects.get(code="social.health")])
-    legal = ServiceAtSiteFactory()
-    legal.service.categories.set([TaxonomyTerm.objects.get(code="specialized.legal_aid")])
-    data = client.get(reverse("maps:service_map_data"), {"category": "social"}).json()
-    assert [f["id"] for f in data["features"]] == [str(health.pk)]
-
-
-def test_a_malformed_territory_filter_is_ignored_not_an_error(client):
-    ServiceAtSiteFactory()
-    response = client.get(reverse("maps:service_map_data"), {"territory": "not-a-uuid"})
-    assert response.status_code == 200
-    assert len(response.json()["features"]) == 1
 
 
 def test_the_territory_layer_holds_the_most_specific_territories(client):

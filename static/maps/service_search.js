@@ -32,3 +32,6 @@
     );
   });
 })();
+
+window.puenteMap = window.puenteMakeMap("searchmap");
+window.puenteSearchMap(window.puenteMap);

@@ -11,6 +11,28 @@
     return node;
   }
 
+  /* The option's own "Refer" form from the list, copied into the popup: it posts to the
+     same view with the same CSRF token and fields, so the map adds no second path. */
+  function referForm(option) {
+    var source = document.querySelector("#option-" + option.id + " form.refer-form");
+    if (!source) return null;
+    var wrapper = el("div", "popup-refer");
+    var label = document.getElementById("refer-from-map-label");
+    wrapper.appendChild(el("strong", null, label ? label.textContent : ""));
+    var form = source.cloneNode(true);
+    form.classList.add("popup-refer-form");
+    form.querySelectorAll("[id]").forEach(function (node) { node.id = "map-" + node.id; });
+    form.querySelectorAll("label[for]").forEach(function (node) {
+      node.htmlFor = "map-" + node.htmlFor;
+    });
+    form.querySelectorAll("[aria-describedby]").forEach(function (node) {
+      node.setAttribute("aria-describedby", node.getAttribute("aria-describedby")
+        .split(" ").map(function (id) { return "map-" + id; }).join(" "));
+    });
+    wrapper.appendChild(form);
+    return wrapper;
+  }
+
   function popup(option, t) {
     var box = el("div", "popup");
     box.appendChild(el("strong", null, option.name));
@@ -19,6 +41,8 @@
     if (option.eligible) {
       box.appendChild(el("div", null, t.score + ": " + option.score));
       box.appendChild(el("div", null, t.slots + ": " + option.free_slots));
+      var refer = referForm(option);
+      if (refer) box.appendChild(refer);
     } else {
       box.appendChild(el("div", "excluded-label", t.excluded));
       var list = el("ul", "excluded-reasons");
@@ -51,9 +75,10 @@
       } else {
         var why = option.name + " — " + t.excluded + ": " + option.excluded_because.join(" ");
         marker = L.marker([option.lat, option.lon], { title: why, alt: why, opacity: 0.45 });
-        marker.bindTooltip(option.excluded_because.join(" "));
+        // Leaflet 1.9 opens a tooltip on keyboard focus as well as on hover.
+        marker.bindTooltip(option.excluded_because.join(" "), { className: "excluded-tooltip" });
       }
-      marker.bindPopup(popup(option, t));
+      marker.bindPopup(popup(option, t), { minWidth: 260, maxWidth: 340 });
       layer.addLayer(marker);
       var icon = marker.getElement();
       if (icon) {
@@ -69,3 +94,5 @@
     }
   };
 })();
+
+window.puenteOptionsMap(window.puenteMakeMap("optionsmap"));

@@ -1,0 +1,134 @@
+"""The coordinator's map editing: draw a site's location and a service's area.
+
+Only coordinators edit the whole map (README, Roles); everyone else gets a 403 for
+these pages, and an unknown site or service a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from directory.editing import service_area_set, site_move
+from directory.models import Eligibility, Service, Site, Territory
+from directory.selectors import directory_is_coordinator
+from maps.forms import ServiceAreaForm, SiteLocationForm
+
+View = Callable[..., HttpResponse]
+SEARCH_LIMIT = 30
+
+
+def coordinator_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not directory_is_coordinator(user=request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_GET
+@coordinator_required
+def edit_index(request: HttpRequest) -> HttpResponse:
+    """Find the site or service to edit by name."""
+    query = request.GET.get("q", "").strip()[:200]
+    sites = Site.objects.select_related("organization", "territory").order_by("name")
+    services = Service.objects.select_related("organization").order_by("name")
+    if query:
+        sites = sites.filter(name__icontains=query) | sites.filter(address_1__icontains=query)
+        services = services.filter(name__icontains=query)
+    return render(
+        request,
+        "maps/edit_index.html",
+        {
+            "query": query,
+            "sites": list(sites[:SEARCH_LIMIT]),
+            "services": list(services.defer("search_vector", "description")[:SEARCH_LIMIT]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@coordinator_required
+def site_edit(request: HttpRequest, site_id: uuid.UUID) -> HttpResponse:
+    site = get_object_or_404(Site.objects.select_related("organization", "territory"), pk=site_id)
+    form = SiteLocationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"lat": site.point.y, "lon": site.point.x},
+    )
+    if request.method == "POST" and form.is_valid():
+        point = Point(form.cleaned_data["lon"], form.cleaned_data["lat"], srid=4326)
+        try:
+            site_move(actor=_actor(request), site=site, point=point)
+        except ValidationError as error:
+            for message in error.message_dict.get("point", error.messages):
+                form.add_error("lat", message)
+        else:
+            messages.success(
+                request,
+                _("%(site)s is now in %(territory)s.")
+                % {"site": site.name, "territory": site.territory.name},
+            )
+            return redirect("maps:site_edit", site_id=site.pk)
+    return render(
+        request,
+        "maps/site_edit.html",
+        {"site": site, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@coordinator_required
+def service_area_edit(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:
+    service = get_object_or_404(Service.objects.select_related("organization"), pk=service_id)
+    eligibility = Eligibility.objects.filter(service=service).first()
+    deepest = Territory.objects.aggregate(depth=Max("depth"))["depth"]
+    territories = Territory.objects.filter(depth=deepest).order_by("name")
+    served = list(eligibility.service_area.values_list("pk", flat=True)) if eligibility else []
+    form = ServiceAreaForm(
+        request.POST if request.method == "POST" else None,
+        territories=territories,
+        initial={"territories": served},
+    )
+    if request.method == "POST" and form.is_valid():
+        result = service_area_set(
+            actor=_actor(request),
+            service=service,
+            territories=form.cleaned_data["territories"],
+            shape=form.cleaned_data["shape"],
+        )
+        names = sorted(result.service_area.values_list("name", flat=True))
+        messages.success(
+            request,
+            _("%(service)s now serves: %(places)s.")
+            % {"service": service.name, "places": ", ".join(names)}
+            if names
+            else _("%(service)s now has no territorial limit.") % {"service": service.name},
+        )
+        return redirect("maps:service_area_edit", service_id=service.pk)
+    return render(
+        request,
+        "maps/service_area_edit.html",
+        {"service": service, "form": form, "served": [str(pk) for pk in served]},
+        status=400 if form.is_bound and form.errors else 200,
+    )

@@ -1,0 +1,134 @@
+"""What the map's service card shows, read from ``directory`` and ``waitlists``.
+
+The card says in plain words what the eligibility rules say; it decides nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from directory.models import (
+    AccessRoute,
+    Eligibility,
+    RiskLevel,
+    ServiceAtSite,
+    ServiceStatus,
+    Sex,
+)
+from directory.tiles import ServiceMapIndex, service_map_index_build
+from waitlists.selectors import service_at_site_free_slots
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    row: ServiceAtSite
+    categories: list[str]
+    eligibility: list[str]
+    access: list[str]
+    documents: list[str]
+    cost: str
+    free_slots: int
+    languages: list[str] = field(default_factory=list)
+
+
+def eligibility_in_words(*, eligibility: Eligibility | None, area_names: list[str]) -> list[str]:
+    """One short sentence per rule; a service without rules is open to every child."""
+    if eligibility is None:
+        return [_("Open to every child and adolescent.")]
+    sentences: list[str] = []
+    low, high = eligibility.min_age, eligibility.max_age
+    if low is not None and high is not None:
+        sentences.append(_("For ages %(low)s to %(high)s.") % {"low": low, "high": high})
+    elif low is not None:
+        sentences.append(_("From %(low)s years old.") % {"low": low})
+    elif high is not None:
+        sentences.append(_("Up to %(high)s years old.") % {"high": high})
+    if eligibility.sexes:
+        sentences.append(
+            _("Only for: %(sexes)s.")
+            % {"sexes": ", ".join(str(Sex(s).label).lower() for s in eligibility.sexes)}
+        )
+    if eligibility.risk_levels:
+        sentences.append(
+            _("For risk levels: %(levels)s.")
+            % {
+                "levels": ", ".join(
+                    str(RiskLevel(r).label).lower() for r in eligibility.risk_levels
+                )
+            }
+        )
+    if area_names:
+        sentences.append(
+            _("Only for children living in: %(places)s.") % {"places": ", ".join(area_names)}
+        )
+    if eligibility.requires_judicial_order:
+        sentences.append(_("Only with an order from a family court."))
+    if eligibility.notes:
+        sentences.append(eligibility.notes)
+    return sentences or [_("Open to every child and adolescent.")]
+
+
+def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
+    """The card of an active service at one site; ``None`` when there is no such thing."""
+    row = (
+        ServiceAtSite.objects.filter(pk=service_at_site_id, service__status=ServiceStatus.ACTIVE)
+        .select_related("service", "service__organization", "site", "site__territory")
+        .prefetch_related("service__categories")
+        .first()
+    )
+    if row is None:
+        return None
+    service = row.service
+    eligibility = Eligibility.objects.filter(service=service).first()
+    area_names = (
+        sorted(eligibility.service_area.values_list("name", flat=True)) if eligibility else []
+    )
+    access = [str(AccessRoute(route).label) for route in service.access_routes]
+    if service.application_process:
+        access.append(service.application_process)
+    if service.is_free:
+        cost = _("Free of charge.")
+    else:
+        cost = service.fees_description or _("It has a cost; ask the service.")
+    return ServiceCard(
+        row=row,
+        categories=sorted(term.name for term in service.categories.all()),
+        eligibility=eligibility_in_words(eligibility=eligibility, area_names=area_names),
+        access=access,
+        documents=list(service.required_documents),
+        cost=cost,
+        free_slots=service_at_site_free_slots(service_at_site_ids=[row.pk]).get(row.pk, 0),
+        languages=list(service.languages),
+    )
+
+
+# --- the map's in-memory index -----------------------------------------------------------
+
+_index_lock = threading.Lock()
+_index: tuple[tuple[str, str | None], ServiceMapIndex] | None = None
+
+
+def service_map_version() -> str | None:
+    """When the service map last changed (migration 0001's triggers keep it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changed FROM maps_map_version WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0].isoformat() if row else None
+
+
+def service_map_index() -> ServiceMapIndex:
+    """This process's index of the map, rebuilt when the directory has changed.
+
+    The lock makes concurrent first requests wait for one build instead of each
+    reading the whole map."""
+    global _index
+    key = (str(connection.settings_dict["NAME"]), service_map_version())
+    with _index_lock:
+        if _index is None or _index[0] != key:
+            _index = (key, service_map_index_build())
+        return _index[1]
