@@ -606,3 +606,32 @@ class ServiceAtSite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} @ {self.site.name}"
+
+
+class ServiceAtSiteCategory(models.Model):
+    """One row per category code (and ancestor code) of each active service at each site,
+    with the site's point: "the nearest sites of category X" walks one GiST index on
+    (code, point) and stops after ``limit`` rows, where filtering the nearest-first walk
+    over every site passes thousands of sites of other categories for a rare category.
+
+    Kept by PostgreSQL triggers (migration 0008) on services, sites and services at
+    sites, so bulk loads and raw updates cannot leave it stale; never written by Python.
+    """
+
+    # DO_NOTHING: the triggers delete these rows with their service at a site; the
+    # (deferred) foreign key still guarantees none is left behind.
+    service_at_site = models.ForeignKey(
+        ServiceAtSite, on_delete=models.DO_NOTHING, related_name="+", editable=False
+    )
+    code = models.CharField(max_length=50, editable=False)
+    point_mercator = models.PointField(srid=3857, spatial_index=False, editable=False)
+
+    class Meta:
+        indexes = [
+            # btree_gist lets the code share the GiST index with the point, so the
+            # index answers the equality and the nearest-first order together.
+            GistIndex(fields=["code", "point_mercator"], name="sas_category_code_point_gist"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} @ {self.service_at_site_id}"

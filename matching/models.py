@@ -201,11 +201,14 @@ class Case(models.Model):
     code = models.CharField(
         _("case code"), max_length=20, unique=True, default=case_code_new, editable=False
     )
+    # No index of its own: case_org_status (organization, status) serves every lookup
+    # by team, and one index less is one write less per rescored case.
     organization = models.ForeignKey(
         "directory.Organization",
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("owning team"),
+        db_index=False,
     )
     caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -217,8 +220,10 @@ class Case(models.Model):
     )
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
-    # geography=True: distances to services in metres on the spheroid.
-    home = models.PointField(_("home location"), srid=4326, geography=True)
+    # geography=True: distances to services in metres on the spheroid. No spatial
+    # index: no query looks cases up by place (distances are from given cases), and
+    # the GiST insert was the dearest part of rewriting a case's priority.
+    home = models.PointField(_("home location"), srid=4326, geography=True, spatial_index=False)
     territory = models.ForeignKey(
         "directory.Territory",
         on_delete=models.PROTECT,
@@ -258,6 +263,8 @@ class Case(models.Model):
     last_modified = models.DateTimeField(_("last modified"), auto_now=True)
 
     priority_score = models.IntegerField(_("priority"), default=0, editable=False)
+    # No index: nothing looks cases up by policy version (versions are never deleted),
+    # and the nightly job rewrites this column on every case after a publication.
     priority_policy = models.ForeignKey(
         PriorityPolicy,
         on_delete=models.PROTECT,
@@ -265,6 +272,7 @@ class Case(models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("policy version"),
+        db_index=False,
     )
     # Points per component code, as computed; sentences are rebuilt from these.
     priority_components = models.JSONField(default=dict, editable=False)

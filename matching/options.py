@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,7 +32,6 @@ from matching.models import (
     Case,
     CaseNeed,
     NeedStatus,
-    Referral,
     ReferralStatus,
 )
 from waitlists.selectors import service_at_site_free_slots
@@ -115,35 +114,44 @@ class Responsiveness:
     mean_answer_days: float | None
 
 
+# Counts and the mean answer time in one pass over the services' answered referrals.
+_RESPONSIVENESS_SQL = """
+SELECT service_id,
+       count(*),
+       count(*) FILTER (WHERE status = ANY(%(accepted)s)),
+       count(*) FILTER (WHERE status = %(completed)s),
+       count(*) FILTER (WHERE status = ANY(%(finished)s)),
+       avg(EXTRACT(EPOCH FROM (responded_at - sent_at))) FILTER (WHERE sent_at IS NOT NULL)
+           / 86400.0
+FROM matching_referral
+WHERE service_id = ANY(%(ids)s) AND responded_at IS NOT NULL
+GROUP BY service_id
+"""
+
+
 def service_responsiveness(*, service_ids: Iterable[UUID]) -> dict[UUID, Responsiveness]:
     """Smoothed acceptance and completion rates from the services' past referrals."""
     ids = list(service_ids)
-    rows = (
-        Referral.objects.filter(service_id__in=ids, responded_at__isnull=False)
-        .values("service_id")
-        .annotate(
-            answered=Count("id"),
-            accepted=Count("id", filter=Q(status__in=ACCEPTED_STATUSES)),
-            completed=Count("id", filter=Q(status=ReferralStatus.COMPLETED)),
-            # Accepted referrals that have ended, well or not.
-            finished=Count(
-                "id", filter=Q(status__in=[ReferralStatus.COMPLETED, ReferralStatus.NO_SHOW])
-            ),
-        )
-        .order_by()
-    )
     found: dict[UUID, Responsiveness] = {}
-    for row in rows:
-        found[row["service_id"]] = Responsiveness(
-            acceptance=(row["accepted"] + PRIOR_WEIGHT * PRIOR_ACCEPTANCE)
-            / (row["answered"] + PRIOR_WEIGHT),
-            completion=(row["completed"] + PRIOR_WEIGHT * PRIOR_COMPLETION)
-            / (row["finished"] + PRIOR_WEIGHT),
-            answered=row["answered"],
-            mean_answer_days=None,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RESPONSIVENESS_SQL,
+            {
+                "ids": ids,
+                "accepted": [str(s) for s in ACCEPTED_STATUSES],
+                "completed": str(ReferralStatus.COMPLETED),
+                # Accepted referrals that have ended, well or not.
+                "finished": [str(ReferralStatus.COMPLETED), str(ReferralStatus.NO_SHOW)],
+            },
         )
-    if found:
-        _add_answer_times(found)
+        for service_id, answered, accepted, completed, finished, days in cursor.fetchall():
+            found[service_id] = Responsiveness(
+                acceptance=(accepted + PRIOR_WEIGHT * PRIOR_ACCEPTANCE) / (answered + PRIOR_WEIGHT),
+                completion=(completed + PRIOR_WEIGHT * PRIOR_COMPLETION)
+                / (finished + PRIOR_WEIGHT),
+                answered=answered,
+                mean_answer_days=float(days) if days is not None else None,
+            )
     for service_id in ids:
         found.setdefault(
             service_id,
@@ -155,26 +163,6 @@ def service_responsiveness(*, service_ids: Iterable[UUID]) -> dict[UUID, Respons
             ),
         )
     return found
-
-
-def _add_answer_times(found: dict[UUID, Responsiveness]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT service_id, avg(EXTRACT(EPOCH FROM (responded_at - sent_at))) / 86400.0 "
-            "FROM matching_referral WHERE service_id = ANY(%s) AND responded_at IS NOT NULL "
-            "AND sent_at IS NOT NULL GROUP BY service_id",
-            [list(found)],
-        )
-        for service_id, days in cursor.fetchall():
-            r = found[service_id]
-            found[service_id] = Responsiveness(
-                acceptance=r.acceptance,
-                completion=r.completion,
-                answered=r.answered,
-                mean_answer_days=float(days) if days is not None else None,
-            )
 
 
 def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, int]:
@@ -216,22 +204,25 @@ def referral_options(
     service_ids = list(nearest)
     areas = eligibility_service_areas(service_ids=service_ids)
     candidate = case_eligibility_candidate(case=case)
-    already = dict(
-        case.referrals.filter(
-            service_id__in=service_ids,
-            status__in=[ReferralStatus.DRAFT, *ACTIVE_REFERRAL_STATUSES],
-        ).values_list("service_id", "status")
-    )
-    continuing_orgs = set(
-        case.referrals.filter(
-            status__in=[
-                ReferralStatus.IN_SERVICE,
-                ReferralStatus.COMPLETED,
-                ReferralStatus.ACCEPTED,
-                ReferralStatus.WAITING,
-            ]
-        ).values_list("service__organization_id", flat=True)
-    )
+    # The case's referrals once (a handful): which services it already has a live
+    # referral to, and which providers already work with the child.
+    pending = {ReferralStatus.DRAFT, *ACTIVE_REFERRAL_STATUSES}
+    continuing = {
+        ReferralStatus.IN_SERVICE,
+        ReferralStatus.COMPLETED,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.WAITING,
+    }
+    already: dict[UUID, str] = {}
+    continuing_orgs: set[UUID] = set()
+    wanted = set(service_ids)
+    for referred_id, status, organization_id in case.referrals.filter(
+        status__in=pending | continuing
+    ).values_list("service_id", "status", "service__organization_id"):
+        if status in pending and referred_id in wanted:
+            already[referred_id] = status
+        if status in continuing:
+            continuing_orgs.add(organization_id)
     free = free_slots_for(service_at_sites=[sas for sas, _d in nearest.values()])
     rates = service_responsiveness(service_ids=service_ids)
     from matching.completion import completion_model_active, completion_probability

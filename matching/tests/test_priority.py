@@ -149,3 +149,98 @@ def test_the_default_policy_is_published_as_version_one():
     policy = PriorityPolicy.objects.get(version=1)
     policy.full_clean()
     assert policy.created <= timezone.now() + timedelta(seconds=1)
+
+
+def _expected(case, *, policy, now):
+    """The score and components of a case, worked out here from its fields."""
+    from matching.models import RISK_BANDS, Alert
+
+    alerts = Alert.objects.filter(
+        case=case, created__gte=now - timedelta(days=policy.alert_window_days)
+    ).exclude(status="closed")
+    result = priority_compute(
+        inputs=PriorityInputs.single(
+            urgent=case.urgent_safety,
+            band=RISK_BANDS.index(case.risk_level),
+            overdue_days=0,
+            waiting_days=(now - case.requested_at).total_seconds() / 86400,
+            age_years=case.age_years(on=timezone.localdate(now)),
+            active_alerts=alerts.count(),
+            vulnerability_count=len(case.vulnerability_factors),
+        ),
+        policy=policy,
+    )
+    from matching.priority import priority_components_row
+
+    return int(result.score[0]), priority_components_row(result=result, index=0)
+
+
+@pytest.fixture
+def mixed_cases(caseworker):
+    from directory.models import RiskLevel
+    from matching.models import Alert
+    from tests.factories import case_of
+
+    now = timezone.now()
+    made = [
+        case_of(
+            caseworker,
+            risk_level=level,
+            urgent_safety=i % 4 == 0,
+            vulnerability_factors=["disability", "homelessness"][: i % 3],
+            requested_at=now - timedelta(days=3 * i + 0.5),
+            birth_date=timezone.localdate() - timedelta(days=365 * (1 + i % 16) + 40),
+        )
+        for i, level in enumerate([*RiskLevel.values, *RiskLevel.values, RiskLevel.HIGH])
+    ]
+    for case in made[::3]:
+        Alert.objects.create(
+            case=case,
+            raised_by=caseworker,
+            raised_by_organization=case.organization,
+            alert_type="neglect",
+            severity="high",
+        )
+    return made
+
+
+@pytest.mark.django_db
+def test_the_nightly_run_stores_for_every_case_what_its_fields_give(mixed_cases):
+    from matching.models import Case
+    from matching.selectors import policy_current
+    from matching.services import priority_recompute
+
+    # As after a publication: nothing stored matches, so every case is written.
+    Case.objects.update(priority_score=0, priority_components={}, priority_policy=None)
+    now = timezone.now()
+    assert priority_recompute(now=now, chunk_size=4) == len(mixed_cases)
+    policy = policy_current()
+    for case in Case.objects.filter(pk__in=[c.pk for c in mixed_cases]):
+        score, components = _expected(case, policy=policy, now=now)
+        assert (case.priority_score, case.priority_components) == (score, components)
+        assert case.priority_policy_id == policy.pk and case.priority_computed_at == now
+
+
+@pytest.mark.django_db
+def test_a_run_with_nothing_new_rewrites_no_case(mixed_cases):
+    from matching.models import Case
+    from matching.services import priority_recompute
+
+    priority_recompute()  # the alerts raised after scoring count now
+    before = dict(Case.objects.values_list("pk", "priority_computed_at"))
+    assert priority_recompute(now=timezone.now() + timedelta(seconds=1)) == len(mixed_cases)
+    assert dict(Case.objects.values_list("pk", "priority_computed_at")) == before
+
+
+@pytest.mark.django_db
+def test_a_change_in_one_component_alone_is_written(mixed_cases):
+    from matching.models import Case
+    from matching.services import priority_recompute
+
+    case = mixed_cases[1]
+    stored = dict(case.priority_components)
+    stored["young"] = [stored["young"][0], stored["young"][1] + 1]  # same points, other age
+    Case.objects.filter(pk=case.pk).update(priority_components=stored)
+    priority_recompute(now=timezone.now())
+    case.refresh_from_db()
+    assert case.priority_components["young"] != stored["young"]
