@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -595,7 +597,17 @@ def priority_recompute(
     if buffer:
         raise RuntimeError("binary COPY rows are not the expected fixed width")
 
-    update_sql = _update_sql()
+    _priority_write(
+        batches=_priority_batches(changed=changed, policy=policy, now=now, chunk_size=chunk_size)
+    )
+    return scored
+
+
+def _priority_batches(
+    *, changed: list[_Changed], policy: PriorityPolicy, now: datetime, chunk_size: int
+) -> Iterator[dict[str, Any]]:
+    """The UPDATE's parameters, one chunk at a time (a million rows of lists at once
+    would hold gigabytes of Python objects)."""
     for chunk in changed:
         result = chunk.result
         for start in range(0, len(chunk.ids), chunk_size):
@@ -611,12 +623,48 @@ def priority_recompute(
             for code in COMPONENTS:
                 values[f"{code}_p"] = result.points[code][part].tolist()
                 values[f"{code}_d"] = result.details[code][part].tolist()
-            # psycopg's own cursor, bound on the server: the arrays travel in binary.
-            # Django's cursor quotes them into the SQL text, megabytes per chunk for
-            # the server to parse, which took as long as the update itself.
+            yield values
+
+
+def _priority_write(*, batches: Iterable[dict[str, Any]]) -> None:
+    """Store the changed priorities, on several connections when it is safe.
+
+    A full rewrite is bound by PostgreSQL updating every row's indexes, one core per
+    backend: separate connections let every core work (disjoint ids, so no lock waits).
+    Only outside a transaction, where the cases this run read are committed for others
+    to see; inside one (a case saved and rescored together) this connection writes.
+    psycopg's own cursor binds the arrays on the server, in binary: Django's cursor
+    quotes them into the SQL text, megabytes per chunk for the server to parse.
+    """
+    update_sql = _update_sql()
+    writers = settings.MATCHING_PRIORITY_WRITERS
+    if connection.in_atomic_block or writers <= 1:
+        for values in batches:
             with psycopg.Cursor(connection.connection) as writer:
                 writer.execute(update_sql, values)
-    return scored
+        return
+
+    params = connection.get_connection_params()
+
+    def write(values: dict[str, Any]) -> None:
+        own = connection.get_new_connection(params)
+        try:
+            own.autocommit = True
+            with psycopg.Cursor(own) as writer:
+                writer.execute(update_sql, values)
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        pending: set[Future[None]] = set()
+        for values in batches:
+            if len(pending) >= writers:  # at most one batch waiting per writer
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            pending.add(pool.submit(write, values))
+        for future in pending:
+            future.result()
 
 
 def case_priority_refresh(*, case: Case) -> Case:

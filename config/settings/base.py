@@ -287,6 +287,8 @@ GAPS_CHORD_MIN_CASES = int(os.environ.get("GAPS_CHORD_MIN_CASES", "200000"))
 GAPS_CHORD_CHUNKS = int(os.environ.get("GAPS_CHORD_CHUNKS", "8"))
 # Closed cases are anonymised this many days after closing (identity removed, aggregates kept).
 CASE_RETENTION_DAYS = int(os.environ.get("CASE_RETENTION_DAYS", str(5 * 365)))
+# Connections that write a nightly rescoring in parallel (each uses a core of PostgreSQL).
+MATCHING_PRIORITY_WRITERS = int(os.environ.get("MATCHING_PRIORITY_WRITERS", "2"))
 # How long a family has to answer the offer of a freed slot before it goes to the next.
 WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
 

@@ -204,8 +204,7 @@ def mixed_cases(caseworker):
     return made
 
 
-@pytest.mark.django_db
-def test_the_nightly_run_stores_for_every_case_what_its_fields_give(mixed_cases):
+def _nightly_run_stores_what_the_fields_give(mixed_cases):
     from matching.models import Case
     from matching.selectors import policy_current
     from matching.services import priority_recompute
@@ -219,6 +218,21 @@ def test_the_nightly_run_stores_for_every_case_what_its_fields_give(mixed_cases)
         score, components = _expected(case, policy=policy, now=now)
         assert (case.priority_score, case.priority_components) == (score, components)
         assert case.priority_policy_id == policy.pk and case.priority_computed_at == now
+
+
+@pytest.mark.django_db
+def test_the_nightly_run_stores_for_every_case_what_its_fields_give(mixed_cases):
+    _nightly_run_stores_what_the_fields_give(mixed_cases)  # inside a transaction: one writer
+
+
+# Committed for real, so the run writes its chunks on parallel connections.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_writers_store_the_same_as_one(mixed_cases, settings):
+    from django.db import connection
+
+    settings.MATCHING_PRIORITY_WRITERS = 3
+    assert not connection.in_atomic_block
+    _nightly_run_stores_what_the_fields_give(mixed_cases)
 
 
 @pytest.mark.django_db
