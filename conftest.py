@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import translation
 
 from accounts.models import Role
@@ -48,3 +49,15 @@ def planner(db):
 @pytest.fixture
 def administrator(db):
     return user_with_role(Role.ADMINISTRATOR, username="admin-red")
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium for the browser tests (``tests/browser.py``)."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser
+        # Queries made while Playwright's loop runs use a connection of their own
+        # (asgiref context); close them here or they outlive the test database.
+        connections.close_all()

@@ -1,7 +1,8 @@
 """Line charts drawn as inline SVG on the server, shared by the pages that chart history.
 
-No script and no library: the geometry is computed here, each app's template writes the
-``<svg>`` and, beside it, the figures as a table (the chart's text alternative).
+No script and no library: the geometry is computed here, ``templates/_chart.html`` writes the
+``<svg>`` and, beside it, the figures as a table (the chart's text alternative) whose columns
+each page's own table template gives.
 
 Shared by the waitlists and gaps pages; works for any non-negative numbers and for
 missing values: a ``None`` is a gap in the line (a figure not measured, or withheld because

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
+from directory.archives import zip_too_large
 from directory.models import (
     AccessRoute,
     Eligibility,
@@ -210,13 +211,12 @@ def _check_xlsx_archive(content: bytes) -> None:
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise SpreadsheetError(not_a_workbook)
-    unpacked = sum(entry.file_size for entry in entries)
-    suspicious = any(
-        entry.file_size > 1024 * 1024
-        and entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1)
-        for entry in entries
-    )
-    if len(entries) > MAX_XLSX_ENTRIES or unpacked > MAX_XLSX_UNPACKED_BYTES or suspicious:
+    if zip_too_large(
+        entries,
+        max_entries=MAX_XLSX_ENTRIES,
+        max_bytes=MAX_XLSX_UNPACKED_BYTES,
+        max_ratio=MAX_XLSX_RATIO,
+    ):
         raise SpreadsheetError(
             _(
                 "The workbook would unpack to far more data than a spreadsheet of services "

@@ -6,6 +6,7 @@ Thin: the figures come from ``gaps.selectors`` already suppressed, as on the pag
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from config.api import CodeRelatedField
 from directory.models import TaxonomyTerm
 from gaps.forms import period_error
+from gaps.models import GapSnapshot
 from gaps.selectors import (
     DEFAULT_MEASURE,
     MEASURE_KEYS,
@@ -48,6 +50,14 @@ class MapParams(serializers.Serializer[Any]):
     day = serializers.DateField(required=False)
 
 
+def _snapshot_or_404(*, day: date | None) -> GapSnapshot:
+    """The snapshot of that day (the latest without one), or a 404 that says there is none."""
+    snapshot = gap_snapshot_get(day=day)
+    if snapshot is None:
+        raise NotFound(_("There is no gap snapshot for that day."))
+    return snapshot
+
+
 class GapMapView(APIView):
     """The choropleth of one category: territories with their class, the legend, hotspots."""
 
@@ -64,9 +74,7 @@ class GapMapView(APIView):
     def get(self, request: Request) -> Response:
         params = MapParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        snapshot = gap_snapshot_get(day=params.validated_data.get("day"))
-        if snapshot is None:
-            raise NotFound(_("There is no gap snapshot for that day."))
+        snapshot = _snapshot_or_404(day=params.validated_data.get("day"))
         return Response(
             gap_map_data(
                 snapshot=snapshot,
@@ -96,9 +104,7 @@ class GapInventoryView(APIView):
     def get(self, request: Request) -> Response:
         params = InventoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        snapshot = gap_snapshot_get(day=params.validated_data.get("day"))
-        if snapshot is None:
-            raise NotFound(_("There is no gap snapshot for that day."))
+        snapshot = _snapshot_or_404(day=params.validated_data.get("day"))
         category = params.validated_data.get("category")
         rows = gap_rows(snapshot=snapshot, category_code=category.code if category else None)
         return Response(

@@ -116,17 +116,10 @@ NETWORK_TABLES = (
 )
 
 
-class NetworkDownloadForm(forms.Form):
+class NetworkDownloadForm(PeriodForm):
+    # Checked as PeriodForm's, but both days may be left out.
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To (included)"), required=False)
     table = forms.ChoiceField(
         label=_("Table"), choices=NETWORK_TABLES, required=False, initial="organizations"
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.errors:
-            error = period_error(start=cleaned.get("start"), end=cleaned.get("end"))
-            if error:
-                self.add_error(*error)
-        return cleaned

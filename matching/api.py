@@ -76,6 +76,7 @@ from matching.services import (
 )
 from matching.views.common import (
     audit_list,
+    audit_referral_moved,
     audit_referral_sent,
     audit_refused,
 )
@@ -538,14 +539,7 @@ class ReferralTransitionView(APIView):
             audit_referral_sent(request, referral=referral)
         else:
             referral = referral_transition(actor=request_user(request), referral=referral, **data)
-            audit_record(
-                request=request,
-                action=AuditAction.TRANSITION,
-                record_type=AuditRecordType.REFERRAL,
-                record_id=referral.pk,
-                case=referral.case,
-                detail=f"to={referral.status}",
-            )
+            audit_referral_moved(request, referral=referral, to_status=referral.status)
         return Response(ReferralSerializer(referral).data)
 
 

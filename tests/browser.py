@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
+# run in a thread with a loop unless told the test knows what it does.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("PUENTE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,3 +55,39 @@ def block_outside_requests(page: Page, *, allowed_host: str = "localhost") -> li
 
     page.route("**/*", handle)
     return blocked
+
+
+# tests.factories.UserFactory's password.
+PASSWORD = "clave-de-prueba"
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def sign_in(
+    browser: Browser,
+    live_server: Any,
+    user: Any,
+    next_path: str,
+    *,
+    viewport: dict[str, int] | None = None,
+    **page_options: Any,
+) -> tuple[Page, list[str]]:
+    """A new page signed in as ``user`` through the sign-in form, landed on ``next_path``.
+
+    Returns the page and the list of outside requests it blocked (to assert it stays empty).
+    """
+    page = browser.new_page(viewport=viewport or DESKTOP, **page_options)
+    blocked = block_outside_requests(page)
+    page.goto(f"{live_server.url}/entrar/?next={next_path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-submit")
+    return page, blocked
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot into $PUENTE_SCREENSHOTS when it is set (for the README)."""
+    shots = os.environ.get("PUENTE_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / name), full_page=True)

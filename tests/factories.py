@@ -142,6 +142,84 @@ def case_of(caseworker: User, **kwargs: Any) -> Case:
     return case_priority_refresh(case=case)
 
 
+def gap_cell(snapshot: Any, territory: Territory, term: Any, **figures: Any) -> Any:
+    """One cell of a gap inventory snapshot: every figure zero or unknown unless given."""
+    from gaps.models import GapCell
+
+    values: dict[str, Any] = {
+        "children": 0,
+        "active_needs": 0,
+        "slots": 0,
+        "accessibility": 0.0,
+        "zero_access_share": 0.0,
+        "shortfall_slots": 0.0,
+        "unmet_cases": 0,
+        "waiting": 0,
+        "waitlist_pressure": None,
+        "median_wait_days": None,
+        "rejected_no_capacity": 0,
+        **figures,
+    }
+    return GapCell.objects.create(snapshot=snapshot, territory=territory, category=term, **values)
+
+
+def referral_world() -> dict[str, Any]:
+    """One case with a need and consent to refer, a service that may take the child at a
+    provider with a user, and one it may not (from 14 years): the browser journeys' start."""
+    from directory.models import TaxonomyTerm
+    from matching.models import ConsentScope
+    from matching.services import case_need_add, consent_record
+
+    TerritoryFactory()
+    provider_org = OrganizationFactory(name="Fundación Proveedora")
+    caseworker = user_with_role(Role.CASEWORKER, username="gestora")
+    provider = user_with_role(Role.PROVIDER, organization=provider_org, username="prestadora")
+    term = TaxonomyTerm.objects.get(code="specialized.psychological_care")
+    case = case_of(caseworker, risk_level=RiskLevel.HIGH)
+    need = case_need_add(actor=caseworker, case=case, term=term)
+    consent_record(actor=caseworker, case=case, given_by="madre", scopes=[ConsentScope.REFERRAL])
+    eligible = ServiceAtSiteFactory(
+        service__organization=provider_org,
+        service__name="Apoyo Psicológico Infantil",
+        site__point=Point(-70.59, -33.445, srid=4326),
+    )
+    eligible.service.categories.add(term)
+    excluded = ServiceAtSiteFactory(
+        service__name="Taller para Adolescentes",
+        service__eligibility__min_age=14,
+        site__point=Point(-70.612, -33.456, srid=4326),
+    )
+    excluded.service.categories.add(term)
+    return {
+        "caseworker": caseworker,
+        "provider": provider,
+        "case": case,
+        "need": need,
+        "eligible": eligible,
+        "excluded": excluded,
+    }
+
+
+def comuna_with_two_sectors() -> dict[str, Any]:
+    """A comuna split down the middle at longitude -70.6: "west" and "east" sectors."""
+    comuna = TerritoryFactory(code="C", geometry=box(-70.7, -33.5, -70.5, -33.4))
+    west = TerritoryFactory(
+        code="SW",
+        name="Sector Poniente",
+        level=TerritoryLevel.SECTOR,
+        parent=comuna,
+        geometry=box(-70.7, -33.5, -70.6, -33.4),
+    )
+    east = TerritoryFactory(
+        code="SE",
+        name="Sector Oriente",
+        level=TerritoryLevel.SECTOR,
+        parent=comuna,
+        geometry=box(-70.6, -33.5, -70.5, -33.4),
+    )
+    return {"comuna": comuna, "west": west, "east": east}
+
+
 __all__ = [
     "CaseFactory",
     "Membership",
@@ -153,5 +231,8 @@ __all__ = [
     "UserFactory",
     "box",
     "case_of",
+    "comuna_with_two_sectors",
+    "gap_cell",
+    "referral_world",
     "user_with_role",
 ]

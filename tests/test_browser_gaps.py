@@ -3,55 +3,21 @@ the referral network drawn as a graph."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connections
 
 from accounts.models import Role
 from directory.models import TaxonomyTerm, TerritoryLevel
-from gaps.models import GapCell, GapHotspot, GapSnapshot, NetworkSnapshot
+from gaps.models import GapHotspot, GapSnapshot, NetworkSnapshot
 from gaps.network import network_indicators
-from tests.browser import block_outside_requests, chromium
-from tests.factories import OrganizationFactory, TerritoryFactory, box, user_with_role
+from tests.browser import screenshot, sign_in
+from tests.factories import OrganizationFactory, TerritoryFactory, box, gap_cell, user_with_role
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "clave-de-prueba"  # tests.factories.UserFactory's
 PSY, FOOD = "specialized.psychological_care", "social.food"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        # Queries made while Playwright's loop runs use a connection of their own.
-        connections.close_all()
-
-
-def _cell(snapshot, territory, term, **figures):
-    base = {
-        "children": 500,
-        "active_needs": 0,
-        "slots": 0,
-        "accessibility": 0.0,
-        "zero_access_share": 0.0,
-        "shortfall_slots": 0.0,
-        "unmet_cases": 0,
-        "waiting": 0,
-        "waitlist_pressure": None,
-        "median_wait_days": None,
-        "rejected_no_capacity": 0,
-    }
-    GapCell.objects.create(
-        snapshot=snapshot, territory=territory, category=term, **{**base, **figures}
-    )
 
 
 @pytest.fixture
@@ -78,8 +44,16 @@ def world(django_db_serialized_rollback, transactional_db):
     )
     for term in (psy, food):
         for i, sector in enumerate(sectors):
-            _cell(snapshot, sector, term, accessibility=0.01 * i, unmet_cases=3 * i, slots=4 * i)
-        _cell(snapshot, comuna, term, children=1500, accessibility=0.01, unmet_cases=9, slots=12)
+            gap_cell(
+                snapshot,
+                sector,
+                term,
+                children=500,
+                accessibility=0.01 * i,
+                unmet_cases=3 * i,
+                slots=4 * i,
+            )
+        gap_cell(snapshot, comuna, term, children=1500, accessibility=0.01, unmet_cases=9, slots=12)
         GapHotspot.objects.create(
             snapshot=snapshot,
             category=term,
@@ -109,23 +83,10 @@ def world(django_db_serialized_rollback, transactional_db):
     return {"planner": user_with_role(Role.PLANNER, username="planificadora")}
 
 
-def _shot(page, name):
-    shots = os.environ.get("PUENTE_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(shots) / name), full_page=True)
-
-
 def test_a_planner_reads_the_gap_map_switches_category_and_opens_the_network(
     live_server, browser, world
 ):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked = block_outside_requests(page)
-    page.goto(f"{live_server.url}/entrar/?next=/brechas/")
-    page.fill("#id_username", world["planner"].username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
+    page, blocked = sign_in(browser, live_server, world["planner"], "/brechas/")
     assert page.url.endswith("/brechas/")
 
     # The choropleth: one coloured shape per sector, the hotspot as a circle and its site.
@@ -142,7 +103,7 @@ def test_a_planner_reads_the_gap_map_switches_category_and_opens_the_network(
     assert page.locator("#gap-table tr.gap-row").count() == 4
     assert page.locator("#gap-table td[data-figure=unmet_cases]", has_text="<5").count() == 1
     assert page.locator("#hotspot-table tr.hotspot-row").count() == 1
-    _shot(page, "gap-map.png")
+    screenshot(page, "gap-map.png")
 
     # Another category, then another measure. Choosing in a list changes nothing until
     # "Show" is pressed: keyboard users move through the options without reloading.
@@ -159,7 +120,8 @@ def test_a_planner_reads_the_gap_map_switches_category_and_opens_the_network(
         page.click("#gap-filter-submit")
     page.wait_for_selector("#gap-map[data-state=ready]")
     classes = [
-        page.locator("#gap-map path.gap-territory").nth(i).get_attribute("class") for i in range(3)
+        page.locator("#gap-map path.gap-territory").nth(i).get_attribute("class") or ""
+        for i in range(3)
     ]
     assert any("gap-class-small" in c for c in classes)  # 3 unmet cases: "<5"
 
@@ -172,5 +134,5 @@ def test_a_planner_reads_the_gap_map_switches_category_and_opens_the_network(
     assert graph.locator("path.network-edge").count() == 2
     assert page.locator("#snapshot-organizations tr.organization-row").count() == 3
     assert page.locator("#snapshot-indicators [data-indicator=edges]").inner_text() == "2"
-    _shot(page, "gap-network.png")
+    screenshot(page, "gap-network.png")
     assert blocked == []

@@ -8,61 +8,29 @@ area; the main pages fit a phone and can be used with the keyboard.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.core.management import call_command
-from django.db import connections
 
 from accounts.models import Role
 from directory.models import (
     Eligibility,
-    RiskLevel,
     ServiceAtSite,
     ServiceStatus,
-    TaxonomyTerm,
-    TerritoryLevel,
 )
-from matching.models import ConsentScope, Referral, ReferralStatus
-from matching.services import case_need_add, consent_record
-from tests.browser import block_outside_requests, chromium
+from matching.models import Referral, ReferralStatus
+from tests.browser import block_outside_requests, sign_in
 from tests.factories import (
-    OrganizationFactory,
-    ServiceAtSiteFactory,
     ServiceFactory,
-    TerritoryFactory,
-    box,
-    case_of,
+    comuna_with_two_sectors,
+    referral_world,
     user_with_role,
 )
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "clave-de-prueba"  # tests.factories.UserFactory's
 PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        connections.close_all()
-
-
-def _sign_in(browser, live_server, user, next_path, viewport=None):
-    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
-    blocked = block_outside_requests(page)
-    page.goto(f"{live_server.url}/entrar/?next={next_path}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, blocked
 
 
 def _no_sideways_scroll(page) -> None:
@@ -93,9 +61,11 @@ def test_a_family_finds_a_service_by_filters_on_the_map_and_shares_the_link(
     page.select_option("#id_category", "social")
     page.fill("#id_age", "8")
     page.check("#id_open_slots")
-    page.evaluate("document.getElementById('servicemap').dataset.loaded = 'false'")
     page.click("#filters button[type=submit]")
-    _loaded(page)
+    # The submitted filters' drawing, not a load the map began before the last click.
+    page.wait_for_selector(
+        "#servicemap[data-loaded=true][data-filters='category=social&age=8&open_slots=on']"
+    )
     query = parse_qs(urlparse(page.url).query)
     assert query["category"] == ["social"] and query["age"] == ["8"]
     assert query["open_slots"] == ["on"] and "view" in query
@@ -136,41 +106,14 @@ def test_a_family_finds_a_service_by_filters_on_the_map_and_shares_the_link(
 
 @pytest.fixture
 def world(django_db_serialized_rollback, transactional_db):
-    TerritoryFactory()
-    provider_org = OrganizationFactory(name="Fundación Proveedora")
-    caseworker = user_with_role(Role.CASEWORKER, username="gestora")
-    provider = user_with_role(Role.PROVIDER, organization=provider_org, username="prestadora")
-    term = TaxonomyTerm.objects.get(code="specialized.psychological_care")
-    case = case_of(caseworker, risk_level=RiskLevel.HIGH)
-    need = case_need_add(actor=caseworker, case=case, term=term)
-    consent_record(actor=caseworker, case=case, given_by="madre", scopes=[ConsentScope.REFERRAL])
-    eligible = ServiceAtSiteFactory(
-        service__organization=provider_org,
-        service__name="Apoyo Psicológico Infantil",
-        site__point=Point(-70.59, -33.445, srid=4326),
-    )
-    eligible.service.categories.add(term)
-    excluded = ServiceAtSiteFactory(
-        service__name="Taller para Adolescentes",
-        service__eligibility__min_age=14,
-        site__point=Point(-70.612, -33.456, srid=4326),
-    )
-    excluded.service.categories.add(term)
-    return {
-        "caseworker": caseworker,
-        "provider": provider,
-        "case": case,
-        "need": need,
-        "eligible": eligible,
-        "excluded": excluded,
-    }
+    return referral_world()
 
 
 def test_a_caseworker_refers_from_the_map_popup_and_the_provider_accepts(
     live_server, browser, world
 ):
     case, eligible = world["case"], world["eligible"]
-    page, blocked = _sign_in(browser, live_server, world["caseworker"], "/inicio/")
+    page, blocked = sign_in(browser, live_server, world["caseworker"], "/inicio/")
     page.click("#role-caseworker a[href='/casos/']")
     page.click(f"tr[data-code='{case.code}'] a.case-code")
     page.click(f"li[data-need='{world['need'].pk}'] a.options-link")
@@ -199,7 +142,7 @@ def test_a_caseworker_refers_from_the_map_popup_and_the_provider_accepts(
     assert blocked == []
 
     # The provider: from the home to the inbox, accept.
-    page, blocked = _sign_in(browser, live_server, world["provider"], "/inicio/")
+    page, blocked = sign_in(browser, live_server, world["provider"], "/inicio/")
     page.click("#role-provider a[href='/prestador/derivaciones/']")
     row = page.locator(f"tr[data-referral='{referral.pk}']")
     with page.expect_navigation():
@@ -214,7 +157,7 @@ def test_a_caseworker_refers_from_the_map_popup_and_the_provider_accepts(
 
 
 def test_the_main_pages_fit_a_phone_and_start_with_a_skip_link(live_server, browser, world):
-    page, blocked = _sign_in(browser, live_server, world["caseworker"], "/inicio/", PHONE)
+    page, blocked = sign_in(browser, live_server, world["caseworker"], "/inicio/", viewport=PHONE)
     for path in ["/inicio/", "/", "/casos/", f"/casos/{world['case'].pk}/opciones/"]:
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")
@@ -225,7 +168,7 @@ def test_the_main_pages_fit_a_phone_and_start_with_a_skip_link(live_server, brow
         assert "skip-link" in focused, path
         left = page.evaluate("document.activeElement.getBoundingClientRect().left")
         assert left >= 0, path
-    page, blocked = _sign_in(browser, live_server, world["provider"], "/inicio/", PHONE)
+    page, blocked = sign_in(browser, live_server, world["provider"], "/inicio/", viewport=PHONE)
     for path in ["/inicio/", "/prestador/derivaciones/", "/prestador/cupos/"]:
         page.goto(live_server.url + path)
         _no_sideways_scroll(page)
@@ -246,24 +189,10 @@ def test_every_map_filter_has_a_label(live_server, browser, demo):
 def test_a_coordinator_draws_a_service_area_by_clicking_sectors(
     live_server, browser, django_db_serialized_rollback, transactional_db
 ):
-    comuna = TerritoryFactory(code="C", geometry=box(-70.7, -33.5, -70.5, -33.4))
-    east = TerritoryFactory(
-        code="SE",
-        name="Sector Oriente",
-        level=TerritoryLevel.SECTOR,
-        parent=comuna,
-        geometry=box(-70.6, -33.5, -70.5, -33.4),
-    )
-    TerritoryFactory(
-        code="SW",
-        name="Sector Poniente",
-        level=TerritoryLevel.SECTOR,
-        parent=comuna,
-        geometry=box(-70.7, -33.5, -70.6, -33.4),
-    )
+    east = comuna_with_two_sectors()["east"]
     service = ServiceFactory(name="Programa Barrial")
     coordinator = user_with_role(Role.COORDINATOR, username="coordinadora")
-    page, blocked = _sign_in(browser, live_server, coordinator, "/inicio/")
+    page, blocked = sign_in(browser, live_server, coordinator, "/inicio/")
     page.click("#role-coordinator a[href='/mapa/editar/']")
     page.fill("#edit-q", "Barrial")
     with page.expect_navigation():
@@ -276,6 +205,7 @@ def test_a_coordinator_draws_a_service_area_by_clicking_sectors(
     assert not box_east.is_checked()
     # Click the east half of the map, where the eastern sector is drawn.
     bounds = page.locator("#editmap").bounding_box()
+    assert bounds is not None
     page.mouse.click(bounds["x"] + bounds["width"] * 0.75, bounds["y"] + bounds["height"] / 2)
     assert box_east.is_checked()
     with page.expect_navigation():

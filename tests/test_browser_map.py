@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from directory.models import ServiceAtSite, ServiceStatus
-from tests.browser import block_outside_requests, chromium
+from tests.browser import block_outside_requests
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        # Queries made while Playwright's loop runs use a connection of their own
-        # (asgiref context); close it here or it outlives the test database.
-        connections.close_all()
 
 
 @pytest.fixture
@@ -87,10 +72,9 @@ def test_a_visitor_filters_the_map_by_category(live_server, browser, demo):
     page.goto(live_server.url + "/")
     _loaded(page)
     page.select_option("#id_category", "social.health")
-    page.evaluate("document.getElementById('servicemap').dataset.loaded = 'false'")
     page.click("#filters button[type=submit]")
-    page.wait_for_url("**category=social.health**")
-    _loaded(page)
+    # The drawing of these filters, not of a load the map began before the click.
+    page.wait_for_selector("#servicemap[data-loaded=true][data-filters='category=social.health']")
     expected = (
         ServiceAtSite.objects.filter(
             service__status=ServiceStatus.ACTIVE, service__categories__code="social.health"

@@ -2,93 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from django.contrib.gis.geos import Point
-from django.db import connections
 
-from accounts.models import Role
-from directory.models import RiskLevel, TaxonomyTerm
-from matching.models import Case, ConsentScope, Referral, ReferralStatus
-from matching.services import case_need_add, consent_record
-from tests.browser import block_outside_requests, chromium
+from matching.models import Case, Referral, ReferralStatus
+from tests.browser import screenshot, sign_in
 from tests.factories import (
-    OrganizationFactory,
-    ServiceAtSiteFactory,
-    TerritoryFactory,
-    case_of,
-    user_with_role,
+    referral_world,
 )
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "clave-de-prueba"  # tests.factories.UserFactory's
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        # Queries made while Playwright's loop runs use a connection of their own.
-        connections.close_all()
 
 
 @pytest.fixture
 def world(django_db_serialized_rollback, transactional_db):
     """One case with a need and consent, an eligible service and an excluded one."""
-    TerritoryFactory()
-    provider_org = OrganizationFactory(name="Fundación Proveedora")
-    caseworker = user_with_role(Role.CASEWORKER, username="gestora")
-    provider = user_with_role(Role.PROVIDER, organization=provider_org, username="prestadora")
-    term = TaxonomyTerm.objects.get(code="specialized.psychological_care")
-    case = case_of(caseworker, risk_level=RiskLevel.HIGH)
-    need = case_need_add(actor=caseworker, case=case, term=term)
-    consent_record(actor=caseworker, case=case, given_by="madre", scopes=[ConsentScope.REFERRAL])
-    eligible = ServiceAtSiteFactory(
-        service__organization=provider_org,
-        service__name="Apoyo Psicológico Infantil",
-        site__point=Point(-70.59, -33.445, srid=4326),
-    )
-    eligible.service.categories.add(term)
-    excluded = ServiceAtSiteFactory(
-        service__name="Taller para Adolescentes",
-        service__eligibility__min_age=14,
-        site__point=Point(-70.612, -33.456, srid=4326),
-    )
-    excluded.service.categories.add(term)
-    return {
-        "caseworker": caseworker,
-        "provider": provider,
-        "case": case,
-        "need": need,
-        "eligible": eligible,
-        "excluded": excluded,
-    }
-
-
-def _sign_in(browser, live_server, user, next_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked = block_outside_requests(page)
-    page.goto(f"{live_server.url}/entrar/?next={next_path}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, blocked
-
-
-def _shot(page, name):
-    shots = os.environ.get("PUENTE_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(shots) / name), full_page=True)
+    return referral_world()
 
 
 def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_provider_accepts(
@@ -97,7 +28,7 @@ def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_pr
     case, eligible, excluded = world["case"], world["eligible"], world["excluded"]
 
     # The caseworker: from the list to the case, to its options.
-    page, blocked = _sign_in(browser, live_server, world["caseworker"], "/casos/")
+    page, blocked = sign_in(browser, live_server, world["caseworker"], "/casos/")
     assert page.url.endswith("/casos/")
     page.click(f"tr[data-code='{case.code}'] a.case-code")
     page.wait_for_selector("#priority-score")
@@ -118,7 +49,7 @@ def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_pr
     assert "option-excluded" in (item.get_attribute("class") or "")
     assert "14" in (item.get_attribute("title") or "")
     assert page.locator(f"#option-{eligible.pk} .reason").count() >= 3
-    _shot(page, "referral-options.png")
+    screenshot(page, "referral-options.png")
 
     # Refer: the note, then send.
     option = page.locator(f"#option-{eligible.pk}")
@@ -131,11 +62,11 @@ def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_pr
     referral = Referral.objects.get(case=case)
     assert referral.status == ReferralStatus.SENT
     assert page.locator(f"#referral-{referral.pk}[data-status=sent]").count() == 1
-    _shot(page, "case-page.png")
+    screenshot(page, "case-page.png")
     assert blocked == []
 
     # The provider: the inbox, the packet, accept.
-    page, blocked = _sign_in(browser, live_server, world["provider"], "/prestador/derivaciones/")
+    page, blocked = sign_in(browser, live_server, world["provider"], "/prestador/derivaciones/")
     row = page.locator(f"tr[data-referral='{referral.pk}']")
     assert row.get_attribute("data-status") == "sent"
     with page.expect_navigation():
@@ -143,7 +74,7 @@ def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_pr
     assert page.locator("#case-code").inner_text() == case.code
     assert "Prefiere horario de tarde." in page.locator("#shared-note").inner_text()
     assert case.birth_date.strftime("%d/%m/%Y") not in page.content()
-    _shot(page, "referral-packet.png")
+    screenshot(page, "referral-packet.png")
     page.fill("#id_accepted_note", "Cupo el lunes a las 15:00.")
     with page.expect_navigation():
         page.click("#move-accepted button[type=submit]")
@@ -156,7 +87,7 @@ def test_a_caseworker_sees_ranked_options_on_the_map_and_sends_a_referral_the_pr
 def test_a_caseworker_registers_a_case_setting_the_home_with_a_click_on_the_map(
     live_server, browser, world
 ):
-    page, blocked = _sign_in(browser, live_server, world["caseworker"], "/casos/nuevo/")
+    page, blocked = sign_in(browser, live_server, world["caseworker"], "/casos/nuevo/")
     page.wait_for_selector("#pointmap.leaflet-container")
     page.fill("#id_birth_date", (date.today() - timedelta(days=5 * 365)).isoformat())
     page.select_option("#id_sex", "female")
@@ -170,7 +101,7 @@ def test_a_caseworker_registers_a_case_setting_the_home_with_a_click_on_the_map(
     # The click landed somewhere; put the home where the territory is, by typing.
     page.fill("#id_latitude", "-33.45")
     page.fill("#id_longitude", "-70.60")
-    _shot(page, "case-form.png")
+    screenshot(page, "case-form.png")
     with page.expect_navigation():
         page.click("#case-form button[type=submit]")
     created = Case.objects.exclude(pk=world["case"].pk).get()
@@ -180,16 +111,17 @@ def test_a_caseworker_registers_a_case_setting_the_home_with_a_click_on_the_map(
 
 
 def test_the_case_list_reads_on_a_phone(live_server, browser, world):
-    page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
-    block_outside_requests(page)
-    page.goto(f"{live_server.url}/entrar/?next=/casos/")
-    page.fill("#id_username", world["caseworker"].username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
+    page, _blocked = sign_in(
+        browser,
+        live_server,
+        world["caseworker"],
+        "/casos/",
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+    )
     row = page.locator(f"tr[data-code='{world['case'].code}']")
     assert row.is_visible()
-    _shot(page, "case-list-phone.png")
+    screenshot(page, "case-list-phone.png")
     # What sticks out, if anything, to name it in the failure.
     wide = page.evaluate(
         "[...document.querySelectorAll('body *')]"

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connections
 from django.utils import timezone
 
 from accounts.models import Role
 from directory.models import RiskLevel, TaxonomyTerm
-from tests.browser import block_outside_requests, chromium
+from tests.browser import screenshot, sign_in
 from tests.factories import (
     OrganizationFactory,
     ServiceAtSiteFactory,
@@ -31,20 +28,8 @@ from waitlists.models import (
 )
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "clave-de-prueba"  # tests.factories.UserFactory's
 PSY = "specialized.psychological_care"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        # Queries made while Playwright's loop runs use a connection of their own.
-        connections.close_all()
 
 
 @pytest.fixture
@@ -94,32 +79,14 @@ def world(django_db_serialized_rollback, transactional_db):
     return {"coordinator": coordinator, "territory": territory, "term": term, "cases": cases}
 
 
-def _sign_in(browser, live_server, user, next_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked = block_outside_requests(page)
-    page.goto(f"{live_server.url}/entrar/?next={next_path}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, blocked
-
-
-def _shot(page, name):
-    shots = os.environ.get("PUENTE_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(shots) / name), full_page=True)
-
-
 def test_a_coordinator_proposes_a_round_compares_it_and_confirms_it(live_server, browser, world):
-    page, blocked = _sign_in(browser, live_server, world["coordinator"], "/coordinacion/listas/")
+    page, blocked = sign_in(browser, live_server, world["coordinator"], "/coordinacion/listas/")
 
     # The network's waitlists, and the trend of the total drawn without a script library.
     assert page.locator("tr.waitlist-row").count() == 1
     assert page.locator("#chart-network svg.chart-svg polyline").count() == 2
     assert page.locator("#chart-network-data tr.history-row").count() == 30
-    _shot(page, "waitlists-network.png")
+    screenshot(page, "waitlists-network.png")
 
     # Propose a round for the territory and the category.
     with page.expect_navigation():
@@ -146,7 +113,7 @@ def test_a_coordinator_proposes_a_round_compares_it_and_confirms_it(live_server,
     served = page.locator("tr[data-method=allocate] td.served").inner_text()
     assert served.strip() == "2"
     assert page.locator("tr[data-method=allocate] td.mean-distance").inner_text().strip() != "—"
-    _shot(page, "allocation-round.png")
+    screenshot(page, "allocation-round.png")
 
     # Confirm: the children are enrolled, the round is read-only.
     with page.expect_navigation():

@@ -25,19 +25,25 @@ from matching.selectors import (
     referral_get_for_provider,
 )
 from matching.views.common import audit_list, audit_refused
-from waitlists.models import AllocationRound, Enrolment, EnrolmentStatus, SlotOffer
+from waitlists.models import AllocationRound, EnrolmentStatus, SlotOffer
 from waitlists.rounds import (
     allocation_round_confirm,
     allocation_round_propose,
     allocation_round_rows,
 )
 from waitlists.selectors import (
+    enrolment_get_for_provider,
     waitlist_history,
     waitlist_network_summary,
     waitlist_positions,
 )
 from waitlists.services import enrolment_end, referral_place, slot_offer_answer
-from waitlists.views.coordination import audit_round_placements
+from waitlists.views.common import (
+    audit_enrolment_ended,
+    audit_placement,
+    audit_round_placements,
+    audit_round_proposed,
+)
 
 
 class PlaceSerializer(serializers.Serializer[Any]):
@@ -64,19 +70,7 @@ class EnrolmentCreateView(APIView):
             )
             raise NotFound()
         placement = referral_place(actor=request_user(request), referral=referral)
-        placed = placement.enrolment or placement.entry
-        audit_record(
-            request=request,
-            action=AuditAction.CREATE,
-            record_type=(
-                AuditRecordType.ENROLMENT
-                if placement.enrolment is not None
-                else AuditRecordType.WAITLIST
-            ),
-            record_id=placed.pk if placed is not None else "",
-            case=referral.case,
-            detail=f"referral={referral.pk}",
-        )
+        audit_placement(request, referral=referral, placement=placement)
         if placement.enrolment is not None:
             return Response(
                 {"result": "enrolled", "enrolment_id": placement.enrolment.pk}, status=201
@@ -98,16 +92,7 @@ class EnrolmentEndView(APIView):
 
     @extend_schema(request=EndSerializer, responses={200: None})
     def post(self, request: Request, enrolment_id: UUID) -> Response:
-        enrolment = (
-            Enrolment.objects.filter(
-                pk=enrolment_id,
-                service_at_site__service__organization_id__in=provider_organization_ids(
-                    user=request.user
-                ),
-            )
-            .select_related("case")
-            .first()
-        )
+        enrolment = enrolment_get_for_provider(user=request.user, enrolment_id=enrolment_id)
         if enrolment is None:
             audit_refused(request, record_type=AuditRecordType.ENROLMENT, record_id=enrolment_id)
             raise NotFound()
@@ -116,14 +101,7 @@ class EnrolmentEndView(APIView):
         enrolment = enrolment_end(
             actor=request_user(request), enrolment=enrolment, **data.validated_data
         )
-        audit_record(
-            request=request,
-            action=AuditAction.UPDATE,
-            record_type=AuditRecordType.ENROLMENT,
-            record_id=enrolment.pk,
-            case=enrolment.case,
-            detail=f"ended={enrolment.status}",
-        )
+        audit_enrolment_ended(request, enrolment=enrolment)
         return Response({"status": enrolment.status})
 
 
@@ -271,13 +249,7 @@ class AllocationRoundCreateView(APIView):
             territory=data.validated_data["territory_id"],
             category=data.validated_data["category_code"],
         )
-        audit_record(
-            request=request,
-            action=AuditAction.CREATE,
-            record_type=AuditRecordType.ALLOCATION_ROUND,
-            record_id=round.pk,
-            detail=f"cases={len(round.proposal)}",
-        )
+        audit_round_proposed(request, found=round)
         return Response(
             {
                 "id": round.pk,

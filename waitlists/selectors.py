@@ -11,6 +11,8 @@ from uuid import UUID
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.selectors import AnyUser
+from matching.selectors import provider_organization_ids
 from waitlists.models import (
     ACTIVE_ENTRY_STATUSES,
     AllocationRound,
@@ -25,6 +27,18 @@ from waitlists.models import (
 # Throughput is measured over this window: long enough to see a few exits at a small
 # programme, short enough to follow a change of staff.
 THROUGHPUT_WINDOW_DAYS = 90
+
+
+def enrolment_get_for_provider(*, user: AnyUser, enrolment_id: UUID) -> Enrolment | None:
+    """An enrolment at a site of one of the user's provider organizations, else None."""
+    return (
+        Enrolment.objects.filter(
+            pk=enrolment_id,
+            service_at_site__service__organization_id__in=provider_organization_ids(user=user),
+        )
+        .select_related("case")
+        .first()
+    )
 
 
 def service_at_site_free_slots(*, service_at_site_ids: Iterable[UUID]) -> dict[UUID, int]:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import base64
-import os
 
 import pytest
-from django.db import connections
 from django_otp.oath import totp
 
 from accounts.models import Role, TwoFactorRequirement
-from tests.browser import block_outside_requests, chromium
+from tests.browser import PASSWORD, block_outside_requests
 from tests.factories import TerritoryFactory, case_of
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
-# run in a thread with a loop unless told the test knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "clave-de-prueba"  # tests.factories.UserFactory's
 # Playwright's init scripts run outside the page's CSP, so this listener sees every
 # violation the page causes.
 RECORD_VIOLATIONS = """
@@ -27,13 +21,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
 });
 """
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-        connections.close_all()
 
 
 @pytest.fixture

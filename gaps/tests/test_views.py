@@ -26,6 +26,7 @@ from tests.factories import (
     ServiceAtSiteFactory,
     TerritoryFactory,
     box,
+    gap_cell,
     user_with_role,
 )
 
@@ -36,24 +37,6 @@ DAY_1, DAY_2 = date(2026, 10, 1), date(2026, 11, 1)
 
 
 # --- hand-made data ---------------------------------------------------------------------------
-
-
-def cell(snapshot, territory, term, **figures):
-    values = {
-        "children": 0,
-        "active_needs": 0,
-        "slots": 0,
-        "accessibility": 0.0,
-        "zero_access_share": 0.0,
-        "shortfall_slots": 0.0,
-        "unmet_cases": 0,
-        "waiting": 0,
-        "waitlist_pressure": None,
-        "median_wait_days": None,
-        "rejected_no_capacity": 0,
-        **figures,
-    }
-    return GapCell.objects.create(snapshot=snapshot, territory=territory, category=term, **values)
 
 
 @pytest.fixture
@@ -82,8 +65,8 @@ def inventory():
     lorenz = {"lorenz_x": [0.0, 0.4, 1.0], "lorenz_y": [0.0, 0.0, 1.0]}
     first = GapSnapshot.objects.create(day=DAY_1, equity={PSY: {"gini": 0.5, **lorenz}})
     second = GapSnapshot.objects.create(day=DAY_2, equity={PSY: {"gini": 0.6, **lorenz}})
-    cell(first, comuna, term, children=1000, active_needs=9, slots=10, unmet_cases=3)
-    cell(
+    gap_cell(first, comuna, term, children=1000, active_needs=9, slots=10, unmet_cases=3)
+    gap_cell(
         second,
         north,
         term,
@@ -96,7 +79,7 @@ def inventory():
         median_wait_days=10.0,
         rejected_no_capacity=1,
     )
-    cell(
+    gap_cell(
         second,
         south,
         term,
@@ -107,7 +90,7 @@ def inventory():
         shortfall_slots=8.0,
         unmet_cases=6,
     )
-    cell(
+    gap_cell(
         second,
         comuna,
         term,

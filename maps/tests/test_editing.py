@@ -9,13 +9,12 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from accounts.models import Role
-from directory.models import Eligibility, Site, TerritoryLevel
+from directory.models import Eligibility, Site
 from tests.factories import (
     ServiceAtSiteFactory,
     ServiceFactory,
     SiteFactory,
-    TerritoryFactory,
-    box,
+    comuna_with_two_sectors,
     user_with_role,
 )
 
@@ -24,23 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    comuna = TerritoryFactory(code="C", geometry=box(-70.7, -33.5, -70.5, -33.4))
-    west = TerritoryFactory(
-        code="SW",
-        name="Sector Poniente",
-        level=TerritoryLevel.SECTOR,
-        parent=comuna,
-        geometry=box(-70.7, -33.5, -70.6, -33.4),
-    )
-    east = TerritoryFactory(
-        code="SE",
-        name="Sector Oriente",
-        level=TerritoryLevel.SECTOR,
-        parent=comuna,
-        geometry=box(-70.6, -33.5, -70.5, -33.4),
-    )
-    site = SiteFactory(point=Point(-70.65, -33.45, srid=4326), territory=west)
-    return {"comuna": comuna, "west": west, "east": east, "site": site}
+    sectors = comuna_with_two_sectors()
+    site = SiteFactory(point=Point(-70.65, -33.45, srid=4326), territory=sectors["west"])
+    return {**sectors, "site": site}
 
 
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.PROVIDER, Role.PLANNER, Role.ADMINISTRATOR])

@@ -10,41 +10,17 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditEntry, AuditRecordType
-from directory.models import RiskLevel, TaxonomyTerm
 from matching.models import ConsentScope, Referral, ReferralStatus
 from matching.services import (
     alert_raise,
-    case_need_add,
     consent_record,
     referral_create,
     referral_send,
 )
 from matching.views.common import OVERRIDE_REASON_CHARS
-from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
+from tests.factories import ServiceAtSiteFactory, case_of, user_with_role
 
 pytestmark = pytest.mark.django_db
-
-PSYCH = "specialized.psychological_care"
-
-
-@pytest.fixture
-def territory():
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def term():
-    return TaxonomyTerm.objects.get(code=PSYCH)
-
-
-@pytest.fixture
-def case(caseworker, territory):
-    return case_of(caseworker, risk_level=RiskLevel.HIGH)
-
-
-@pytest.fixture
-def need(caseworker, case, term):
-    return case_need_add(actor=caseworker, case=case, term=term)
 
 
 @pytest.fixture

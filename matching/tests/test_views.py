@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from directory.models import RiskLevel, TaxonomyTerm
+from directory.models import RiskLevel
 from matching.models import (
     Alert,
     AlertStatus,
@@ -35,37 +35,14 @@ from matching.services import (
 from tests.factories import (
     OrganizationFactory,
     ServiceAtSiteFactory,
-    TerritoryFactory,
     case_of,
     user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
 
-PSYCH = "specialized.psychological_care"
-
 
 # --- data -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def territory():
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def term():
-    return TaxonomyTerm.objects.get(code=PSYCH)
-
-
-@pytest.fixture
-def case(caseworker, territory):
-    return case_of(caseworker, risk_level=RiskLevel.HIGH)
-
-
-@pytest.fixture
-def need(caseworker, case, term):
-    return case_need_add(actor=caseworker, case=case, term=term)
 
 
 @pytest.fixture

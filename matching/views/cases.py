@@ -70,6 +70,7 @@ from matching.services import (
 from matching.views.common import (
     actor_of,
     audit_list,
+    audit_referral_moved,
     audit_referral_sent,
     audit_refused,
     case_or_404,
@@ -313,14 +314,7 @@ def referral_withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            audit_record(
-                request=request,
-                action=AuditAction.TRANSITION,
-                record_type=AuditRecordType.REFERRAL,
-                record_id=referral.pk,
-                case=referral.case,
-                detail=f"to={ReferralStatus.WITHDRAWN}",
-            )
+            audit_referral_moved(request, referral=referral, to_status=ReferralStatus.WITHDRAWN)
             messages.success(request, _("The referral was withdrawn."))
     return redirect("matching:case_detail", case_id=referral.case_id)
 

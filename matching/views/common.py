@@ -118,6 +118,18 @@ def safe_link(link: str) -> str:
     return link if link.startswith("/") and not link.startswith("//") else ""
 
 
+def audit_referral_moved(request: AnyRequest, *, referral: Referral, to_status: str) -> None:
+    """A referral moved to ``to_status`` (any move but sending, see the next function)."""
+    audit_record(
+        request=request,
+        action=AuditAction.TRANSITION,
+        record_type=AuditRecordType.REFERRAL,
+        record_id=referral.pk,
+        case=referral.case,
+        detail=f"to={to_status}",
+    )
+
+
 def audit_referral_sent(request: AnyRequest, *, referral: Referral) -> None:
     """A sent referral: one ``send`` entry, and a ``consent_override`` one without consent."""
     without_consent = referral.consent_id is None

@@ -29,7 +29,13 @@ from matching.selectors import (
     referral_packet,
 )
 from matching.services import PROVIDER, referral_allowed_moves, referral_transition
-from matching.views.common import actor_of, audit_list, audit_refused, role_required
+from matching.views.common import (
+    actor_of,
+    audit_list,
+    audit_referral_moved,
+    audit_refused,
+    role_required,
+)
 
 REFERRALS_PER_PAGE = 25
 
@@ -110,14 +116,7 @@ def provider_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(bound, error)
             else:
-                audit_record(
-                    request=request,
-                    action=AuditAction.TRANSITION,
-                    record_type=AuditRecordType.REFERRAL,
-                    record_id=referral.pk,
-                    case=referral.case,
-                    detail=f"to={data['to_status']}",
-                )
+                audit_referral_moved(request, referral=referral, to_status=data["to_status"])
                 messages.success(
                     request,
                     _("The referral is now “%(status)s”.")

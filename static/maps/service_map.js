@@ -178,6 +178,7 @@
       pending = new AbortController();
       var signal = pending.signal;
       var params = filterParams(form);
+      var filters = params.toString();
       params.set("bbox", bboxParam());
       params.set("zoom", String(map.getZoom()));
       var listParams = new URLSearchParams(params);
@@ -207,8 +208,12 @@
         );
       }
       Promise.all(requests).then(function () {
-        // Both the bubbles and the list are drawn: tests and the benchmark wait for this.
-        if (!signal.aborted) document.getElementById("servicemap").dataset.loaded = "true";
+        // Both the bubbles and the list are drawn: tests and the benchmark wait for this,
+        // and for which filters they were drawn (an older load may finish first).
+        if (signal.aborted) return;
+        var box = document.getElementById("servicemap");
+        box.dataset.filters = filters;
+        box.dataset.loaded = "true";
       }).catch(function (error) {
         if (error && error.name === "AbortError") return;
         count.textContent = t.error;

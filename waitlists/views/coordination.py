@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
-from audit.services import AnyRequest, audit_record, audit_record_cases
+from audit.services import audit_record
 from config.charts import line_chart
 from directory.models import Service
 from directory.selectors import format_distance
 from matching.forms import add_service_errors
-from matching.models import Case
 from matching.views.common import actor_of, role_required
 from waitlists.forms import (
     DEFAULT_HISTORY_DAYS,
@@ -48,6 +47,7 @@ from waitlists.rounds import (
     allocation_round_rows,
 )
 from waitlists.selectors import allocation_round_list, waitlist_history, waitlist_network_summary
+from waitlists.views.common import audit_round_placements, audit_round_proposed
 
 ROUNDS_SHOWN = 30
 
@@ -149,13 +149,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            audit_record(
-                request=request,
-                action=AuditAction.CREATE,
-                record_type=AuditRecordType.ALLOCATION_ROUND,
-                record_id=proposed.pk,
-                detail=f"cases={len(proposed.proposal)}",
-            )
+            audit_round_proposed(request, found=proposed)
             messages.success(
                 request,
                 _("A round was proposed for %(territory)s · %(category)s. Review it, then confirm.")
@@ -244,19 +238,6 @@ def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
         "is_proposed": found.status == RoundStatus.PROPOSED,
     }
     return render(request, "waitlists/round_detail.html", context)
-
-
-def audit_round_placements(request: AnyRequest, found: AllocationRound) -> None:
-    """One entry per child the confirmed round placed, so each case shows who did it."""
-    placed = [UUID(str(case_id)) for case_id, site in found.proposal.items() if site]
-    codes = dict(Case.objects.filter(pk__in=placed).values_list("id", "code"))
-    audit_record_cases(
-        request=request,
-        action=AuditAction.CREATE,
-        record_type=AuditRecordType.ENROLMENT,
-        cases=[(case_id, codes.get(case_id, "")) for case_id in placed],
-        detail=f"allocation round {found.pk}",
-    )
 
 
 @require_POST

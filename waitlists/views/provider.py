@@ -22,8 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from audit.models import AuditAction, AuditRecordType
-from audit.services import audit_record
+from audit.models import AuditRecordType
 from directory.models import Service, ServiceAtSite
 from directory.services import service_at_site_set_capacity
 from matching.forms import add_service_errors
@@ -36,8 +35,9 @@ from matching.selectors import (
 from matching.views.common import actor_of, audit_list, audit_refused, role_required
 from waitlists.forms import CapacityForm, EnrolmentEndForm, PlaceForm
 from waitlists.models import Enrolment, EnrolmentStatus, OfferStatus
-from waitlists.selectors import QueuePlace, waitlist_positions
+from waitlists.selectors import QueuePlace, enrolment_get_for_provider, waitlist_positions
 from waitlists.services import enrolment_end, referral_place, slot_offer_next
+from waitlists.views.common import audit_enrolment_ended, audit_placement
 
 # A form posted from the page, keyed like "end-<enrolment id>", kept to show its errors.
 Bound = tuple[str, forms.Form]
@@ -226,16 +226,7 @@ def capacity_set(request: HttpRequest, service_at_site_id: UUID) -> HttpResponse
 @require_POST
 @role_required(Role.PROVIDER)
 def enrolment_finish(request: HttpRequest, enrolment_id: UUID) -> HttpResponse:
-    enrolment = (
-        Enrolment.objects.filter(
-            pk=enrolment_id,
-            service_at_site__service__organization_id__in=provider_organization_ids(
-                user=request.user
-            ),
-        )
-        .select_related("case")
-        .first()
-    )
+    enrolment = enrolment_get_for_provider(user=request.user, enrolment_id=enrolment_id)
     if enrolment is None:
         audit_refused(request, record_type=AuditRecordType.ENROLMENT, record_id=enrolment_id)
         raise Http404
@@ -253,14 +244,7 @@ def enrolment_finish(request: HttpRequest, enrolment_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            audit_record(
-                request=request,
-                action=AuditAction.UPDATE,
-                record_type=AuditRecordType.ENROLMENT,
-                record_id=enrolment.pk,
-                case=enrolment.case,
-                detail=f"ended={data['status']}",
-            )
+            audit_enrolment_ended(request, enrolment=enrolment)
             messages.success(
                 request,
                 _("The enrolment of case %(code)s ended (%(how)s); the slot is free.")
@@ -303,19 +287,7 @@ def referral_placement(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render(request, bound=(f"place-{referral.pk}", form), status=400)
-    placed = placement.enrolment or placement.entry
-    audit_record(
-        request=request,
-        action=AuditAction.CREATE,
-        record_type=(
-            AuditRecordType.ENROLMENT
-            if placement.enrolment is not None
-            else AuditRecordType.WAITLIST
-        ),
-        record_id=placed.pk if placed is not None else "",
-        case=referral.case,
-        detail=f"referral={referral.pk}",
-    )
+    audit_placement(request, referral=referral, placement=placement)
     if placement.enrolment is not None:
         messages.success(
             request, _placed_message(referral, enrolment=placement.enrolment, entry_id=None)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 
+from directory.archives import zip_too_large
 from directory.hsds.importer.report import ImportReport, Issue, Json
 from directory.hsds.schemas import profiled_schema
 from directory.hsds.tabular import Row, Tables, flatten, layout_by_path, typed_row
@@ -261,13 +262,9 @@ def _read_zip(path: Path, texts: dict[str, str], report: ImportReport) -> None:
                 for info in archive.infolist()
                 if Path(info.filename).suffix in (".json", ".csv", ".ndjson")
             ]
-            total = sum(info.file_size for info in members)
-            bomb = any(
-                info.file_size > 1024 * 1024
-                and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
-                for info in members
-            )
-            if len(members) > MAX_ZIP_ENTRIES or total > limit or bomb:
+            if zip_too_large(
+                members, max_entries=MAX_ZIP_ENTRIES, max_bytes=limit, max_ratio=MAX_ZIP_RATIO
+            ):
                 _too_large(path.name, report)
                 return
             for info in members:

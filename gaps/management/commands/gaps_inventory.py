@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.core.management.base import BaseCommand, CommandParser
 
 from gaps.inventory import gap_inventory_compute
+from gaps.management.steps import day_option, step_bar
 
 
 class Command(BaseCommand):
@@ -16,20 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--day", help="YYYY-MM-DD (default: today)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        day = None
-        if options["day"]:
-            try:
-                day = date.fromisoformat(options["day"])
-            except ValueError as error:
-                raise CommandError(f"--day: {error}") from error
-        bar = tqdm(desc="brechas", unit="paso", disable=options["verbosity"] == 0)
-
-        def progress(message: str) -> None:
-            bar.set_postfix_str(message)
-            bar.update(1)
-
-        snapshot = gap_inventory_compute(day=day, progress=progress)
-        bar.close()
+        day = day_option(options["day"])
+        with step_bar(desc="brechas", verbosity=options["verbosity"]) as progress:
+            snapshot = gap_inventory_compute(day=day, progress=progress)
         self.stdout.write(
             f"{snapshot.day}: {snapshot.cells.count()} celdas, "
             f"{snapshot.hotspots.count()} focos, {snapshot.seconds} s"

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.core.management.base import BaseCommand, CommandParser
 
+from gaps.management.steps import day_option, step_bar
 from gaps.services import network_snapshot_take
 
 
@@ -21,20 +20,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        day = None
-        if options["day"]:
-            try:
-                day = date.fromisoformat(options["day"])
-            except ValueError as error:
-                raise CommandError(f"--day: {error}") from error
-        bar = tqdm(desc="red", unit="paso", total=2, disable=options["verbosity"] == 0)
-
-        def progress(message: str) -> None:
-            bar.set_postfix_str(message)
-            bar.update(1)
-
-        snapshot = network_snapshot_take(day=day, progress=progress)
-        bar.close()
+        day = day_option(options["day"])
+        with step_bar(desc="red", total=2, verbosity=options["verbosity"]) as progress:
+            snapshot = network_snapshot_take(day=day, progress=progress)
         figures = snapshot.indicators
         self.stdout.write(
             f"{snapshot.start}–{snapshot.end}: {figures['organizations']} organizaciones, "

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
-from tqdm import tqdm
 
+from gaps.management.steps import day_option, step_bar
 from gaps.services import management_report_take, quarter_last_completed, quarter_parse
 
 
@@ -23,18 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         start, end = self._period(options)
-        bar = tqdm(desc="indicadores", unit="paso", total=2, disable=options["verbosity"] == 0)
-
-        def progress(message: str) -> None:
-            bar.set_postfix_str(message)
-            bar.update(1)
-
-        try:
-            report = management_report_take(start=start, end=end, progress=progress)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
-        finally:
-            bar.close()
+        with step_bar(desc="indicadores", total=2, verbosity=options["verbosity"]) as progress:
+            try:
+                report = management_report_take(start=start, end=end, progress=progress)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
         figures = report.indicators
         self.stdout.write(
             f"{report.start}–{report.end}: {figures['referrals']} derivaciones, "
@@ -54,12 +47,8 @@ class Command(BaseCommand):
             raise CommandError("--start and --end go together.")
         if not start:
             return quarter_last_completed(today=timezone.localdate())
-        days = []
-        for name, value in (("--start", start), ("--end", end)):
-            try:
-                days.append(date.fromisoformat(value))
-            except ValueError as error:
-                raise CommandError(f"{name}: {error}") from error
-        if days[0] > days[1]:
-            raise CommandError(f"--start ({days[0]}) must not be after --end ({days[1]}).")
-        return days[0], days[1]
+        first, last = day_option(start, name="--start"), day_option(end, name="--end")
+        assert first is not None and last is not None
+        if first > last:
+            raise CommandError(f"--start ({first}) must not be after --end ({last}).")
+        return first, last
