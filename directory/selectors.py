@@ -317,6 +317,90 @@ def _on(prefix: str, **lookups: Any) -> Q:
     return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
 
+# How many of the nearest services at sites a filtered search looks at first. When
+# enough of them pass, they are the answer exactly (anything nearer is among them);
+# otherwise the search falls back to counting candidates.
+NEAREST_WINDOW = 1000
+
+
+def _nearest_first(
+    qs: QuerySet[ServiceAtSite], *, near: Point, radius_m: float | None
+) -> QuerySet[ServiceAtSite]:
+    if near.srid is None:
+        near = Point(near.x, near.y, srid=4326)
+    if radius_m is not None:
+        qs = qs.filter(site__point__dwithin=(near, D(m=radius_m)))
+    near_mercator = near.transform(_to_mercator(), clone=True)
+    # KNN alone: a second sort key, even the id, makes PostgreSQL sort every row
+    # instead of walking the index. Only services sharing one site can tie.
+    return qs.annotate(
+        knn=KnnDistance(
+            F("site__point_mercator"), Value(near_mercator, output_field=PointField(srid=3857))
+        ),
+        distance_m=Distance("site__point", near),
+    ).order_by("knn")
+
+
+def _window_population(*, category_code: str | None) -> float:
+    """The planner's count of the active services the nearest window is drawn from."""
+    active = Service.objects.filter(status=ServiceStatus.ACTIVE).order_by()
+    if category_code:
+        active = active.filter(category_codes__contains=[category_code])
+    return max(_estimated_rows(active), 1.0)
+
+
+def _window_size(*, matching: float, population: float, wanted: int, margin: float) -> int | None:
+    """How many nearest rows should hold ``wanted`` passing ones, if ``matching`` services
+    out of ``population`` pass; ``None`` beyond ``NEAREST_WINDOW``. Every row of the
+    window costs a join (the tsvector check reads the service's row)."""
+    size = margin * wanted * population / max(matching, 1.0)
+    return None if size > NEAREST_WINDOW else max(int(size), 100)
+
+
+def _nearest_rows_within(
+    qs: QuerySet[ServiceAtSite],
+    *,
+    near: Point,
+    category_code: str | None,
+    radius_m: float | None,
+    start: int,
+    per_page: int,
+    size: int,
+) -> list[ServiceAtSite] | None:
+    """The page from the ``size`` nearest services at sites (of the category, from its
+    own index), or ``None`` when fewer than the page and its look-ahead pass.
+
+    Exact when it answers: every row nearer than the last one found is in the window.
+    Cheap for common filters, where counting candidates reads thousands of services.
+    """
+    if near.srid is None:
+        near = Point(near.x, near.y, srid=4326)
+    near_mercator = Value(
+        near.transform(_to_mercator(), clone=True), output_field=PointField(srid=3857)
+    )
+    window: QuerySet[Any]
+    if category_code:
+        window = (
+            ServiceAtSiteCategory.objects.filter(code=category_code)
+            .annotate(knn=KnnDistance(F("point_mercator"), near_mercator))
+            .order_by("knn")
+            .values("service_at_site_id")[:size]
+        )
+    else:
+        window = (
+            ServiceAtSite.objects.annotate(
+                knn=KnnDistance(F("site__point_mercator"), near_mercator)
+            )
+            .order_by("knn")
+            .values("id")[:size]
+        )
+    wanted = start + per_page + 1
+    rows = list(
+        _nearest_first(qs.filter(pk__in=window), near=near, radius_m=radius_m)[start:wanted]
+    )
+    return rows if len(rows) > per_page else None
+
+
 def service_search(
     *,
     text: str = "",
@@ -430,38 +514,62 @@ def service_search(
         reasons_for.append(
             lambda row: _("It has %(slots)s slots at this site.") % {"slots": row.capacity}
         )
+    page = max(1, page)
+    start = (page - 1) * per_page
+    rows: list[ServiceAtSite] | None = None
     candidates: list[UUID] | None = None
     if near is not None and service_filters:
+
+        def nearest_in_window(size: int) -> list[ServiceAtSite] | None:
+            return _nearest_rows_within(
+                qs.filter(*[f("service__") for f in service_filters]),
+                near=near,
+                category_code=category_code,
+                radius_m=radius_m,
+                start=start,
+                per_page=per_page,
+                size=size,
+            )
+
         matching = (
             Service.objects.filter(status=ServiceStatus.ACTIVE)
             .filter(*[f("") for f in service_filters])
             .order_by()  # Service's default ordering by name would sort every match
         )
-        # Counted, not estimated: filters on one service are correlated (a category
-        # and an age band, say), the planner multiplies them as if independent, and a
-        # walk for a combination it thinks common but is rare visits every site.
-        found = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP + 1])
-        if len(found) <= CANDIDATE_CAP:
-            candidates = found
+        population = _window_population(category_code=category_code)
+        window = _window_size(
+            matching=_estimated_rows(matching),
+            population=population,
+            wanted=start + per_page + 1,
+            margin=3.0,  # estimates of several filters together are often far off
+        )
+        tried_window = window is not None
+        if window is not None:
+            rows = nearest_in_window(window)
+        if rows is None:
+            # Counted, not estimated: filters on one service are correlated (a category
+            # and an age band, say), the planner multiplies them as if independent, and
+            # a walk for a combination it thinks common but is rare visits every site.
+            found = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP + 1])
+            if len(found) <= CANDIDATE_CAP:
+                candidates = found
+            # The count (a floor when capped) corrects the estimate: sorting a thousand
+            # candidates' sites, or walking every site, costs more than a window that
+            # now looks likely to fill.
+            window = _window_size(
+                matching=len(found),
+                population=population,
+                wanted=start + per_page + 1,
+                margin=1.5,
+            )
+            if not tried_window and window is not None:
+                rows = nearest_in_window(window)
     if candidates is not None:
         qs = qs.filter(service_id__in=candidates)
     else:
         qs = qs.filter(*[f("service__") for f in service_filters])
     if near is not None:
-        if near.srid is None:
-            near = Point(near.x, near.y, srid=4326)
-        if radius_m is not None:
-            qs = qs.filter(site__point__dwithin=(near, D(m=radius_m)))
-        near_mercator = near.transform(_to_mercator(), clone=True)
-        qs = qs.annotate(
-            knn=KnnDistance(
-                F("site__point_mercator"), Value(near_mercator, output_field=PointField(srid=3857))
-            ),
-            distance_m=Distance("site__point", near),
-        )
-        # KNN alone: a second sort key, even the id, makes PostgreSQL sort every row
-        # instead of walking the index. Only services sharing one site can tie.
-        qs = qs.order_by("knn")
+        qs = _nearest_first(qs, near=near, radius_m=radius_m)
         reasons_for.append(
             lambda row: (
                 _("It is %(distance)s away.")
@@ -470,9 +578,8 @@ def service_search(
         )
     else:
         qs = qs.order_by(*order, "service__name", "id")
-    page = max(1, page)
-    start = (page - 1) * per_page
-    rows = list(qs[start : start + per_page + 1])
+    if rows is None:
+        rows = list(qs[start : start + per_page + 1])
     related = ["service__organization", "service__eligibility", "site__territory"]
     if category_code:
         related.append("service__categories")

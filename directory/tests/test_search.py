@@ -195,12 +195,14 @@ def test_results_are_paginated_with_a_look_ahead():
 
 
 @pytest.mark.parametrize("cap", [0, 2000])
+@pytest.mark.parametrize("window", [0, 1000])
 def test_filtered_nearest_first_is_the_same_whether_it_walks_the_index_or_sorts_candidates(
-    monkeypatch, cap
+    monkeypatch, cap, window
 ):
     import directory.selectors
 
     monkeypatch.setattr(directory.selectors, "CANDIDATE_CAP", cap)
+    monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", window)
     offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
     offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
     offer("Otra categoría", point=(0.1, 0.5), categories=["social.food"])
@@ -218,3 +220,17 @@ def test_category_codes_follow_every_change_of_a_services_categories():
     TaxonomyTerm.objects.get(code="social.health").services.clear()
     service.refresh_from_db()
     assert service.category_codes == []
+
+
+def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site(monkeypatch):
+    import directory.selectors
+
+    # A window of 100 nearest rows holds none of the far matches: the page must still
+    # come whole and nearest first, from the candidates instead.
+    for i in range(101):
+        offer(f"Cerca sin edad {i}", point=(0.1 + i * 0.0001, 0.5), eligibility={"min_age": 15})
+    offer("Lejos", point=(0.9, 0.5))
+    offer("Medio", point=(0.5, 0.5))
+    monkeypatch.setattr(directory.selectors, "_window_size", lambda **kwargs: 100)
+    page = service_search(age=4, near=Point(0.1, 0.5, srid=4326))
+    assert names(page) == ["Medio", "Lejos"]
