@@ -124,23 +124,6 @@ def service_total_capacity(*, service: Service) -> int:
     return int(total or 0)
 
 
-def service_at_site_list_for_map(
-    *, category_code: str | None = None, territory_id: UUID | None = None
-) -> QuerySet[ServiceAtSite]:
-    """Active services at their sites, the rows the public map draws."""
-    qs = (
-        ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
-        .select_related("service", "service__organization", "site", "site__territory")
-        .prefetch_related("service__categories")
-        .order_by("service__name", "site__name")
-    )
-    if category_code:  # the codes include ancestors: a parent finds its sub-categories
-        qs = qs.filter(service__category_codes__contains=[category_code])
-    if territory_id:
-        qs = qs.filter(site__territory_id=territory_id)
-    return qs
-
-
 def service_list_verification_due(*, today: date | None = None) -> QuerySet[Service]:
     """Active services never verified, or verified longer ago than the configured age."""
     today = today or date.today()
