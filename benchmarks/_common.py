@@ -34,18 +34,25 @@ def setup_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def ensure_demo(*, services: int, sites: int, territories: int, seed: int = 11) -> None:
+def ensure_demo(
+    *, services: int, sites: int, territories: int, seed: int = 11, organizations: int | None = None
+) -> None:
     """Generate the demo at this scale unless the database already holds exactly it."""
     from django.core.management import call_command
 
-    from directory.models import Service, Site
+    from directory.models import Organization, Service, Site
 
-    if Service.objects.count() == services and Site.objects.count() == sites:
+    if (
+        Service.objects.count() == services
+        and Site.objects.count() == sites
+        and (organizations is None or Organization.objects.count() == organizations)
+    ):
         print(f"reusing {services} services at {sites} sites", flush=True)
         return
     if Service.objects.exists():
         call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
+    scale = {} if organizations is None else {"organizations": organizations}
     call_command(
         "demo_municipality",
         services=services,
@@ -53,6 +60,7 @@ def ensure_demo(*, services: int, sites: int, territories: int, seed: int = 11) 
         territories=territories,
         seed=seed,
         no_users=True,
+        **scale,
     )
     from django.db import connection
 

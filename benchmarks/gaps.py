@@ -39,44 +39,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, bench_database_url, setup_django
+from _common import ROOT, bench_database_url, ensure_demo, setup_django
 
 # This script is called gaps.py too: the project's root must come before its folder.
 sys.path.insert(0, str(ROOT))
 
 DATABASE = "puente_bench_gaps"
 SEED = 11
-
-
-def ensure_map(*, services: int, sites: int, territories: int, organizations: int) -> None:
-    """Generate the map at this scale unless the database already holds exactly it."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    from directory.models import Organization, Service, Site
-
-    if (
-        Service.objects.count() == services
-        and Site.objects.count() == sites
-        and Organization.objects.count() == organizations
-    ):
-        print(f"reusing {services} services at {sites} sites, {organizations} orgs", flush=True)
-        return
-    if Service.objects.exists():
-        call_command("flush", interactive=False, verbosity=0)
-    started = time.perf_counter()
-    call_command(
-        "demo_municipality",
-        services=services,
-        sites=sites,
-        territories=territories,
-        organizations=organizations,
-        seed=SEED,
-        no_users=True,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"map generated in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def ensure_cases(*, cases: int, referrals: int, regenerate: bool) -> None:
@@ -279,10 +248,11 @@ def main() -> None:
         figures["fca_peak_mb"] = round(fca["peak_mb"])
     if args.prepare_only or not (args.skip_gaps and args.skip_network):
         setup_django(bench_database_url(args.database))
-        ensure_map(
+        ensure_demo(
             services=args.services,
             sites=sites,
             territories=args.territories,
+            seed=SEED,
             organizations=args.organizations,
         )
         ensure_cases(cases=args.cases, referrals=args.referrals, regenerate=args.regenerate)
