@@ -70,7 +70,10 @@ def ensure_demo(
 
 
 @contextmanager
-def http_server(database_url: str, port: int) -> Iterator[str]:
+def http_server(database_url: str, port: int, *, server: str = "runserver") -> Iterator[str]:
+    """The project served on ``port``: ``runserver`` (a thread per request: the most
+    concurrency, for races) or ``gunicorn`` (as in production: a fixed pool of
+    workers, each keeping its database connection)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -78,8 +81,27 @@ def http_server(database_url: str, port: int) -> Iterator[str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
     }
+    if server == "gunicorn":
+        env.setdefault("DATABASE_CONN_MAX_AGE", "600")
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ]
+    else:
+        command = [
+            PYTHON,
+            "manage.py",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--skip-checks",
+        ]
     process = subprocess.Popen(
-        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

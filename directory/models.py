@@ -315,6 +315,21 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``category_codes`` follows the categories (signals.py) and is written only by
+        # ``service_category_codes_refresh``: an instance loaded before its categories
+        # changed would otherwise write the old codes back (and drop the service from
+        # the search table's rows of its new categories).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and not field.generated
+                and field.name != "category_codes"
+            ]
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.status == ServiceStatus.ACTIVE and not self.access_routes:
             raise ValidationError(
@@ -608,29 +623,55 @@ class ServiceAtSite(models.Model):
         return f"{self.service} @ {self.site.name}"
 
 
-class ServiceAtSiteCategory(models.Model):
-    """One row per category code (and ancestor code) of each active service at each site,
-    with the site's point: "the nearest sites of category X" walks one GiST index on
-    (code, point) and stops after ``limit`` rows, where filtering the nearest-first walk
-    over every site passes thousands of sites of other categories for a rare category.
+# The code of the row every active service at a site has besides its categories':
+# a search without a category walks the same (code, point) index.
+ANY_CATEGORY = "*"
 
-    Kept by PostgreSQL triggers (migration 0008) on services, sites and services at
-    sites, so bulk loads and raw updates cannot leave it stale; never written by Python.
+
+class ServiceAtSiteCategory(models.Model):
+    """The search table: one row per category code (and ancestor code, and
+    ``ANY_CATEGORY``) of each active service at each site, with the site's point and a
+    copy of what a search filters on (text, modality, access routes, ages, sexes).
+
+    "The nearest of category X that fit" walks one GiST index on (code, point) and
+    checks each row in place, without joining the service or its eligibility: at
+    100,000 services those joins cost more than the walk itself.
+
+    Kept by PostgreSQL triggers (migrations 0008, 0009) on services, eligibility, sites
+    and services at sites, so bulk loads and raw updates cannot leave it stale; never
+    written by Python.
     """
 
     # DO_NOTHING: the triggers delete these rows with their service at a site; the
-    # (deferred) foreign key still guarantees none is left behind.
+    # (deferred) foreign keys still guarantee none is left behind.
     service_at_site = models.ForeignKey(
         ServiceAtSite, on_delete=models.DO_NOTHING, related_name="+", editable=False
     )
+    service = models.ForeignKey(
+        Service, on_delete=models.DO_NOTHING, related_name="+", editable=False
+    )
     code = models.CharField(max_length=50, editable=False)
     point_mercator = models.PointField(srid=3857, spatial_index=False, editable=False)
+    search_vector = SearchVectorField(editable=False)
+    modality = models.CharField(max_length=30, editable=False)
+    access_routes = ArrayField(models.CharField(max_length=20), editable=False)
+    # NULL: no bound, as on Eligibility (and for a service without eligibility).
+    min_age = models.PositiveSmallIntegerField(null=True, editable=False)
+    max_age = models.PositiveSmallIntegerField(null=True, editable=False)
+    # Every age admitted, 0 to MAX_AGE_YEARS: "admits age a" as an array lookup that the
+    # GIN index answers together with the code and the text.
+    ages = ArrayField(models.SmallIntegerField(), editable=False)
+    sexes = ArrayField(models.CharField(max_length=10), editable=False)
 
     class Meta:
         indexes = [
             # btree_gist lets the code share the GiST index with the point, so the
             # index answers the equality and the nearest-first order together.
             GistIndex(fields=["code", "point_mercator"], name="sas_category_code_point_gist"),
+            # btree_gin likewise: "the rows of this code matching these words and
+            # admitting this age" in one GIN scan, for filters that the nearest-first
+            # walk would seldom pass.
+            GinIndex(fields=["code", "search_vector", "ages"], name="sas_category_code_text_gin"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,15 +18,18 @@ from django.contrib.gis.db.models.functions import Distance, GeoFunc
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     F,
     FloatField,
     Func,
     Max,
     Q,
     QuerySet,
+    SmallIntegerField,
     Sum,
     Value,
     prefetch_related_objects,
@@ -37,6 +41,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.selectors import AnyUser, user_organization_ids, user_roles
 from directory.models import (
+    ANY_CATEGORY,
+    MAX_AGE_YEARS,
     SEARCH_CONFIG,
     AccessRoute,
     Eligibility,
@@ -250,24 +256,14 @@ def territory_descendant_ids(*, territory_id: UUID) -> set[UUID]:
     return found
 
 
-# Below this many matching services, fetching them by id and sorting their sites by
-# distance beats walking the KNN index: a rare combination of filters would make the
-# walk visit most of the 150,000 sites before finding twenty that pass.
-CANDIDATE_CAP = 2000
-
-
-def _estimated_rows(qs: QuerySet[Any]) -> float:
-    plan = json.loads(qs.explain(format="json"))
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def _has_text_match(query: SearchQuery) -> bool:
-    """Does any service match? Without LIMIT 1, which tempts the planner into a full scan
-    hoping for an early hit that a misspelt word never gives."""
-    matching = Service.objects.filter(search_vector=query).order_by()
-    if _estimated_rows(matching) > CANDIDATE_CAP:
-        return True
-    return matching.count() > 0  # few expected: a bitmap scan of the GIN index
+# How a search near a point reads the search table, per row, measured at 100,000
+# services: the nearest-first walk of the (code, point) GiST index costs about 6 µs a
+# row, a bitmap of the (code, text) GIN index about 2.4 µs a matching row.
+WALK_ROW_COST = 6.0
+BITMAP_ROW_COST = 2.4
+# The most rows a bounded walk (a window of the nearest) visits before the search
+# gives up on the walk for this query.
+NEAREST_WINDOW = 4000
 
 
 def search_text_correct(*, text: str, threshold: float = 0.4) -> str | None:
@@ -276,8 +272,6 @@ def search_text_correct(*, text: str, threshold: float = 0.4) -> str | None:
     Trigram similarity against the vocabulary (migration 0005), as pg_trgm's docs
     suggest for spelling correction. ``None`` when no word could be corrected.
     """
-    from django.db import connection
-
     words = [w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3]
     corrected: list[str] = []
     changed = False
@@ -296,92 +290,153 @@ def search_text_correct(*, text: str, threshold: float = 0.4) -> str | None:
     return " ".join(corrected) if changed else None
 
 
-def _on(prefix: str, **lookups: Any) -> Q:
-    return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+class StDistance(Func):
+    """ST_Distance in the geometry's units: the figure ``<->`` gives for points, but
+    not an index operator, so ordering by it sorts the rows found instead of walking
+    the GiST index."""
+
+    function = "ST_Distance"
+    output_field = FloatField()
 
 
-# How many of the nearest services at sites a filtered search looks at first. When
-# enough of them pass, they are the answer exactly (anything nearer is among them);
-# otherwise the search falls back to counting candidates.
-NEAREST_WINDOW = 1000
+class Opaque(Func):
+    """``(SELECT value)``: the planner cannot read the value, so it takes the condition
+    for a rare one. Used where the search already knows the rows are few (the window of
+    the nearest found too few) but the statistics say common: a word frequent in the
+    directory and absent from the category, or an age band one category never admits.
+    Seeing the constant, PostgreSQL reads every row of the category from the GiST index
+    (100 ms); not seeing it, it intersects the GIN index's lists (under 1 ms)."""
+
+    template = "(SELECT %(expressions)s)"
 
 
-def _nearest_first(
-    qs: QuerySet[ServiceAtSite], *, near: Point, radius_m: float | None
-) -> QuerySet[ServiceAtSite]:
-    if near.srid is None:
-        near = Point(near.x, near.y, srid=4326)
-    if radius_m is not None:
-        qs = qs.filter(site__point__dwithin=(near, D(m=radius_m)))
-    near_mercator = near.transform(_to_mercator(), clone=True)
-    # KNN alone: a second sort key, even the id, makes PostgreSQL sort every row
-    # instead of walking the index. Only services sharing one site can tie.
-    return qs.annotate(
-        knn=KnnDistance(
-            F("site__point_mercator"), Value(near_mercator, output_field=PointField(srid=3857))
-        ),
-        distance_m=Distance("site__point", near),
-    ).order_by("knn")
+class Matches(Func):
+    """``a @@ b`` / ``a @> b`` as a boolean expression, for a filter on ``Opaque``."""
+
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+    def __init__(self, lhs: Any, operator: str, rhs: Any) -> None:
+        self.arg_joiner = f" {operator} "
+        super().__init__(lhs, rhs)
 
 
-def _window_population(*, category_code: str | None) -> float:
-    """The planner's count of the active services the nearest window is drawn from."""
-    active = Service.objects.filter(status=ServiceStatus.ACTIVE).order_by()
-    if category_code:
-        active = active.filter(category_codes__contains=[category_code])
-    return max(_estimated_rows(active), 1.0)
+def _estimated_rows(qs: QuerySet[Any]) -> float:
+    plan = json.loads(qs.order_by().explain(format="json"))
+    return max(float(plan[0]["Plan"]["Plan Rows"]), 1.0)
 
 
-def _window_size(*, matching: float, population: float, wanted: int, margin: float) -> int | None:
-    """How many nearest rows should hold ``wanted`` passing ones, if ``matching`` services
-    out of ``population`` pass; ``None`` beyond ``NEAREST_WINDOW``. Every row of the
-    window costs a join (the tsvector check reads the service's row)."""
-    size = margin * wanted * population / max(matching, 1.0)
-    return None if size > NEAREST_WINDOW else max(int(size), 100)
+# The planner's row count per code, which changes only when ANALYZE runs: asked once
+# per process every few minutes rather than once per search.
+_POPULATION_TTL_S = 300.0
+_populations: dict[str, tuple[float, float]] = {}
 
 
-def _nearest_rows_within(
-    qs: QuerySet[ServiceAtSite],
+def _code_population(*, code: str) -> float:
+    now = time.monotonic()
+    cached = _populations.get(code)
+    if cached is None or now - cached[0] > _POPULATION_TTL_S:
+        rows = _estimated_rows(ServiceAtSiteCategory.objects.filter(code=code))
+        cached = _populations[code] = (now, rows)
+    return cached[1]
+
+
+def _entry_ids_in_window(
+    entries: QuerySet[ServiceAtSiteCategory],
     *,
-    near: Point,
-    category_code: str | None,
-    radius_m: float | None,
-    start: int,
-    per_page: int,
+    code: str,
+    here: Value,
     size: int,
-) -> list[ServiceAtSite] | None:
-    """The page from the ``size`` nearest services at sites (of the category, from its
-    own index), or ``None`` when fewer than the page and its look-ahead pass.
+    start: int,
+    stop: int,
+) -> list[UUID]:
+    """``entries[start:stop]`` nearest first, looking only at the ``size`` nearest rows
+    of the code: a walk that stops, where a filtered walk goes on until the page fills.
 
-    Exact when it answers: every row nearer than the last one found is in the window.
-    Cheap for common filters, where counting candidates reads thousands of services.
+    Django has no subquery in FROM, so the window's SQL takes the table's place in the
+    filtered query's SQL (same columns, same alias). Reading the window's rows in place
+    costs half of joining them back to the table by primary key.
     """
-    if near.srid is None:
-        near = Point(near.x, near.y, srid=4326)
-    near_mercator = Value(
-        near.transform(_to_mercator(), clone=True), output_field=PointField(srid=3857)
+    table = connection.ops.quote_name(ServiceAtSiteCategory._meta.db_table)
+    window = (
+        ServiceAtSiteCategory.objects.filter(code=code)
+        .order_by(KnnDistance(F("point_mercator"), here))
+        .query.sql_with_params()
     )
-    window: QuerySet[Any]
-    if category_code:
-        window = (
-            ServiceAtSiteCategory.objects.filter(code=category_code)
-            .annotate(knn=KnnDistance(F("point_mercator"), near_mercator))
-            .order_by("knn")
-            .values("service_at_site_id")[:size]
-        )
-    else:
-        window = (
-            ServiceAtSite.objects.annotate(
-                knn=KnnDistance(F("site__point_mercator"), near_mercator)
-            )
-            .order_by("knn")
-            .values("id")[:size]
-        )
-    wanted = start + per_page + 1
-    rows = list(
-        _nearest_first(qs.filter(pk__in=window), near=near, radius_m=radius_m)[start:wanted]
+    sql, params = (
+        entries.order_by(KnnDistance(F("point_mercator"), here))
+        .values_list("service_at_site_id", flat=True)[start:stop]
+        .query.sql_with_params()
     )
-    return rows if len(rows) > per_page else None
+    select, found, rest = sql.partition(f" FROM {table} ")
+    # The window's parameters come first only if the SELECT list holds none.
+    if not found or "%s" in select:
+        raise AssertionError("unexpected SQL for the search window")
+    sql = f"{select} FROM ({window[0]} LIMIT {int(size)}) {table} {rest}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*window[1], *params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _nearest_entry_ids(
+    entries: QuerySet[ServiceAtSiteCategory],
+    *,
+    code: str,
+    here: Value,
+    filtered: bool,
+    indexed: list[Matches],
+    start: int,
+    stop: int,
+) -> list[UUID]:
+    """The page's services at sites nearest first, by the cheapest of three plans.
+
+    - walk: the GiST index nearest first, each row checked in place, until the page
+      fills. Cheap when most rows pass; endless when almost none do.
+    - window: the same walk stopped after the rows that should hold the page (three
+      times the planner's guess); exact when the page fills inside it.
+    - sorted: the rows the GIN index finds for the text and age (``indexed``), sorted
+      by distance. Cheap when they are few; it needs a text or an age.
+
+    The planner's estimates choose, as costs of the two kinds of rows above. They
+    multiply filters as if independent (a word and an age band are not), which is what
+    the window guards against.
+    """
+    walk = entries.order_by(KnnDistance(F("point_mercator"), here))
+    if not filtered:
+        return list(walk.values_list("service_at_site_id", flat=True)[start:stop])
+    population = _code_population(code=code)
+    matching = _estimated_rows(entries)
+    walk_rows = stop * population / matching
+    sort = entries.filter(*indexed).order_by(StDistance(F("point_mercator"), here))
+    if indexed and BITMAP_ROW_COST * matching < WALK_ROW_COST * walk_rows:
+        return list(sort.values_list("service_at_site_id", flat=True)[start:stop])
+    window = int(min(max(3 * walk_rows, 200), NEAREST_WINDOW))
+    ids = _entry_ids_in_window(entries, code=code, here=here, size=window, start=start, stop=stop)
+    if len(ids) == stop - start:  # a full page inside the window is exact
+        return ids
+    plan = sort if indexed else walk
+    return list(plan.values_list("service_at_site_id", flat=True)[start:stop])
+
+
+def _search_page_rows(
+    *, ids: list[UUID], near: Point | None, with_categories: bool
+) -> list[ServiceAtSite]:
+    """The services at sites of a page, in the order given, with what a result shows."""
+    qs = (
+        ServiceAtSite.objects.filter(pk__in=ids)
+        .select_related("service__organization", "service__eligibility", "site__territory")
+        .defer(*HEAVY_COLUMNS)
+    )
+    if near is not None:
+        qs = qs.annotate(distance_m=Distance("site__point", near))
+    by_id = {row.pk: row for row in qs}
+    rows = [by_id[pk] for pk in ids if pk in by_id]
+    if with_categories:
+        prefetch_related_objects(rows, "service__categories")
+    for row in rows:
+        if near is not None:  # a Measure from Distance(); keep plain metres
+            row.distance_m = row.distance_m.m  # type: ignore[attr-defined]
+    return rows
 
 
 def service_search(
@@ -398,52 +453,47 @@ def service_search(
     radius_m: float | None = None,
     page: int = 1,
     per_page: int = 20,
+    _corrected_from: str | None = None,
 ) -> SearchPage:
     """Active services at their sites that fit every filter given, each with the reasons.
 
     Text is matched in Spanish with accents ignored (full-text search on the
-    ``spanish_unaccent`` configuration) or, for typos, by trigram word similarity on the
-    name. With ``near``, results come nearest first, in metres, using the KNN index;
-    otherwise by text relevance, then name. Pages are counted by look-ahead (one row
-    more than asked) rather than COUNT(*), which would cost a full scan at scale.
+    ``spanish_unaccent`` configuration); when nothing matches, the words are replaced
+    by the closest words of the directory's vocabulary (typos). With ``near``, results
+    come nearest first, in metres, using the KNN index; otherwise by text relevance,
+    then name. Pages are counted by look-ahead (one row more than asked) rather than
+    COUNT(*), a full scan at scale.
+
+    Every filter reads the search table (``ServiceAtSiteCategory``: one row per service
+    at a site and category code, with the searchable columns copied); only the page's
+    rows are then read from the services, sites and organizations.
     """
-    # Only the two joins every filter needs; the rest is fetched for the page's rows
-    # afterwards. Each extra join here multiplies planning time at 100,000 services.
-    qs = (
-        ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
-        .select_related("service", "site")
-        .defer(*HEAVY_COLUMNS)
-    )
-    # Filters on the service, written once for both shapes of the query: on Service
-    # itself (prefix "") and through ServiceAtSite (prefix "service__").
-    service_filters: list[Callable[[str], Q]] = []
+    code = category_code or ANY_CATEGORY
+    entries = ServiceAtSiteCategory.objects.filter(code=code)
     reasons_for: list[Callable[[ServiceAtSite], str | None]] = []
+    # The same text and age conditions in the form only the GIN index reads (Opaque).
+    indexed: list[Matches] = []
+    relevance: SearchRank | None = None
     text = text.strip()
-    order: list[Any] = []
     if text:
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        if not _has_text_match(query):
-            corrected = search_text_correct(text=text)
-            if corrected:
-                query = SearchQuery(corrected, config=SEARCH_CONFIG, search_type="websearch")
-                reasons_for.append(
-                    lambda row: (
-                        _("It matches “%(corrected)s” (you wrote “%(text)s”).")
-                        % {"corrected": corrected, "text": text}
-                    )
+        entries = entries.filter(search_vector=query)
+        indexed.append(Matches(F("search_vector"), "@@", Opaque(query)))
+        relevance = SearchRank(F("search_vector"), query)
+        if _corrected_from is not None:
+            wrote = _corrected_from
+            reasons_for.append(
+                lambda row: (
+                    _("It matches “%(corrected)s” (you wrote “%(text)s”).")
+                    % {"corrected": text, "text": wrote}
                 )
-        if not reasons_for:
+            )
+        else:
             reasons_for.append(
                 lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
             )
-        service_filters.append(lambda p: _on(p, search_vector=query))
-        if near is None:  # with a point, distance orders and relevance would only cost
-            qs = qs.annotate(relevance=SearchRank(F("service__search_vector"), query))
-            order.append(F("relevance").desc())
     if category_code:
         term_names = taxonomy_term_descendants(code=category_code)
-        # category_codes holds ancestors too, so a parent's code finds its sub-categories.
-        service_filters.append(lambda p: _on(p, category_codes__contains=[category_code]))
         reasons_for.append(
             lambda row: (
                 _("It offers %(categories)s.")
@@ -459,100 +509,62 @@ def service_search(
             )
         )
     if age is not None:
-        service_filters.append(
-            lambda p: (
-                (_on(p, eligibility__min_age__isnull=True) | _on(p, eligibility__min_age__lte=age))
-                & (
-                    _on(p, eligibility__max_age__isnull=True)
-                    | _on(p, eligibility__max_age__gte=age)
-                )
-            )
+        entries = entries.filter(
+            (Q(min_age__isnull=True) | Q(min_age__lte=age))
+            & (Q(max_age__isnull=True) | Q(max_age__gte=age))
         )
+        if age <= MAX_AGE_YEARS:  # ``ages`` stops there; an older age keeps the walk
+            ages = Value([age], output_field=ArrayField(SmallIntegerField()))
+            indexed.append(Matches(F("ages"), "@>", Opaque(ages)))
         reasons_for.append(lambda row: _("It admits children aged %(age)s.") % {"age": age})
     if sex:
-        service_filters.append(
-            lambda p: _on(p, eligibility__sexes__len=0) | _on(p, eligibility__sexes__contains=[sex])
-        )
+        entries = entries.filter(Q(sexes__len=0) | Q(sexes__contains=[sex]))
     if modality:
-        service_filters.append(lambda p: _on(p, modality=modality))
+        entries = entries.filter(modality=modality)
         reasons_for.append(
             lambda row: (
                 _("Modality: %(modality)s.") % {"modality": row.service.get_modality_display()}
             )
         )
     if access_route:
-        service_filters.append(lambda p: _on(p, access_routes__contains=[access_route]))
+        entries = entries.filter(access_routes__contains=[access_route])
         reasons_for.append(
             lambda row: _("It accepts %(route)s.") % {"route": AccessRoute(access_route).label}
         )
     if territory_id:
-        qs = qs.filter(site__territory_id__in=territory_descendant_ids(territory_id=territory_id))
+        entries = entries.filter(
+            service_at_site__site__territory_id__in=territory_descendant_ids(
+                territory_id=territory_id
+            )
+        )
         reasons_for.append(
             lambda row: (
                 _("It is located in %(territory)s.") % {"territory": row.site.territory.name}
             )
         )
     if open_slots_only:
-        qs = qs.filter(capacity__gt=0)
+        entries = entries.filter(service_at_site__capacity__gt=0)
         reasons_for.append(
             lambda row: _("It has %(slots)s slots at this site.") % {"slots": row.capacity}
         )
     page = max(1, page)
     start = (page - 1) * per_page
-    rows: list[ServiceAtSite] | None = None
-    candidates: list[UUID] | None = None
-    if near is not None and service_filters:
-
-        def nearest_in_window(size: int) -> list[ServiceAtSite] | None:
-            return _nearest_rows_within(
-                qs.filter(*[f("service__") for f in service_filters]),
-                near=near,
-                category_code=category_code,
-                radius_m=radius_m,
-                start=start,
-                per_page=per_page,
-                size=size,
-            )
-
-        matching = (
-            Service.objects.filter(status=ServiceStatus.ACTIVE)
-            .filter(*[f("") for f in service_filters])
-            .order_by()  # Service's default ordering by name would sort every match
-        )
-        population = _window_population(category_code=category_code)
-        window = _window_size(
-            matching=_estimated_rows(matching),
-            population=population,
-            wanted=start + per_page + 1,
-            margin=3.0,  # estimates of several filters together are often far off
-        )
-        tried_window = window is not None
-        if window is not None:
-            rows = nearest_in_window(window)
-        if rows is None:
-            # Counted, not estimated: filters on one service are correlated (a category
-            # and an age band, say), the planner multiplies them as if independent, and
-            # a walk for a combination it thinks common but is rare visits every site.
-            found = list(matching.values_list("id", flat=True)[: CANDIDATE_CAP + 1])
-            if len(found) <= CANDIDATE_CAP:
-                candidates = found
-            # The count (a floor when capped) corrects the estimate: sorting a thousand
-            # candidates' sites, or walking every site, costs more than a window that
-            # now looks likely to fill.
-            window = _window_size(
-                matching=len(found),
-                population=population,
-                wanted=start + per_page + 1,
-                margin=1.5,
-            )
-            if not tried_window and window is not None:
-                rows = nearest_in_window(window)
-    if candidates is not None:
-        qs = qs.filter(service_id__in=candidates)
-    else:
-        qs = qs.filter(*[f("service__") for f in service_filters])
+    stop = start + per_page + 1
     if near is not None:
-        qs = _nearest_first(qs, near=near, radius_m=radius_m)
+        if near.srid is None:
+            near = Point(near.x, near.y, srid=4326)
+        if radius_m is not None:
+            entries = entries.filter(service_at_site__site__point__dwithin=(near, D(m=radius_m)))
+        here = Value(near.transform(_to_mercator(), clone=True), output_field=PointField(srid=3857))
+        ids = _nearest_entry_ids(
+            entries,
+            code=code,
+            here=here,
+            filtered=bool(reasons_for) or radius_m is not None,
+            indexed=indexed,
+            start=start,
+            stop=stop,
+        )
         reasons_for.append(
             lambda row: (
                 _("It is %(distance)s away.")
@@ -560,16 +572,32 @@ def service_search(
             )
         )
     else:
-        qs = qs.order_by(*order, "service__name", "id")
-    if rows is None:
-        rows = list(qs[start : start + per_page + 1])
-    related = ["service__organization", "service__eligibility", "site__territory"]
-    if category_code:
-        related.append("service__categories")
-    prefetch_related_objects(rows, *related)
-    for row in rows:
-        if near is not None:  # a Measure from Distance(); keep plain metres
-            row.distance_m = row.distance_m.m  # type: ignore[attr-defined]
+        order: list[Any] = ["service__name", "service_at_site_id"]
+        if relevance is not None:
+            entries = entries.annotate(relevance=relevance)
+            order.insert(0, F("relevance").desc())
+        ids = list(
+            entries.order_by(*order).values_list("service_at_site_id", flat=True)[start:stop]
+        )
+    if text and not ids and _corrected_from is None:
+        corrected = search_text_correct(text=text)
+        if corrected:
+            return service_search(
+                text=corrected,
+                category_code=category_code,
+                age=age,
+                sex=sex,
+                territory_id=territory_id,
+                modality=modality,
+                access_route=access_route,
+                open_slots_only=open_slots_only,
+                near=near,
+                radius_m=radius_m,
+                page=page,
+                per_page=per_page,
+                _corrected_from=text,
+            )
+    rows = _search_page_rows(ids=ids, near=near, with_categories=bool(category_code))
     hits = [
         SearchHit(
             service_at_site=row,
@@ -578,7 +606,7 @@ def service_search(
         )
         for row in rows[:per_page]
     ]
-    return SearchPage(hits=hits, page=page, per_page=per_page, has_next=len(rows) > per_page)
+    return SearchPage(hits=hits, page=page, per_page=per_page, has_next=len(ids) > per_page)
 
 
 NEAREST_UNUSED_COLUMNS = (

@@ -48,7 +48,7 @@ def service_queryset(*, full: bool) -> QuerySet[Service]:
     return qs
 
 
-def service_search(
+def hsds_service_filter(
     *,
     qs: QuerySet[Service],
     search: str | None = None,
@@ -128,7 +128,7 @@ def service_at_site_search(
     radius_m: float | None = None,
 ) -> QuerySet[ServiceAtSite]:
     if search or taxonomy_term_id or taxonomy_id or organization_id:
-        services = service_search(
+        services = hsds_service_filter(
             qs=Service.objects.all(),
             search=search,
             taxonomy_term_id=taxonomy_term_id,

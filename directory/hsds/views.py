@@ -374,7 +374,7 @@ class ServiceListView(HsdsView):
     @_hsds_list("services", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
         filters = _filters(request)
-        qs = queries.service_search(qs=queries.service_queryset(full=False), **filters)
+        qs = queries.hsds_service_filter(qs=queries.service_queryset(full=False), **filters)
 
         def item(service: Any) -> dict[str, Any]:
             return _with_distance(service, service_to_hsds(service, full=False))

@@ -207,3 +207,17 @@ class TestEligibility:
         rules = self.rules(min_age=12, sexes=["female"], requires_judicial_order=True)
         failures = rules.failures_for(EligibilityCandidate(age_years=8, sex="male"))
         assert [f.rule for f in failures] == ["age", "sex", "judicial_order"]
+
+
+def test_saving_a_service_loaded_before_its_categories_changed_keeps_the_new_codes():
+    from directory.models import TaxonomyTerm
+    from tests.factories import ServiceFactory
+
+    service = ServiceFactory()
+    stale = type(service).objects.get(pk=service.pk)
+    service.categories.add(TaxonomyTerm.objects.get(code="social.health"))
+    stale.name = "Nuevo nombre"
+    stale.save()
+    service.refresh_from_db()
+    assert service.name == "Nuevo nombre"
+    assert service.category_codes == ["social", "social.health"]

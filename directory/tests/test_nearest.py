@@ -137,7 +137,8 @@ def test_bulk_writes_in_raw_sql_are_followed_too():
         cursor.execute("UPDATE directory_service SET status = 'active'")
         cursor.execute("UPDATE directory_site SET last_modified = now()")  # nothing moved
     assert nearest_ids("specialized.legal_aid") == [sas.pk]
-    assert ServiceAtSiteCategory.objects.count() == 2  # the category and its parent
+    # The category, its parent and "any category".
+    assert ServiceAtSiteCategory.objects.count() == 3
 
 
 def test_it_gives_what_filtering_the_walk_over_every_site_gives():
@@ -156,3 +157,42 @@ def test_it_gives_what_filtering_the_walk_over_every_site_gives():
     for code in [*codes, "specialized", "social"]:
         assert nearest_ids(code, limit=8) == filtered_ids(code, limit=8)
         assert nearest_ids(code) == filtered_ids(code)
+
+
+def search_ids(**filters) -> list:
+    from directory.selectors import service_search
+
+    return [hit.service_at_site.pk for hit in service_search(near=HOME, **filters).hits]
+
+
+def test_the_search_table_follows_the_services_text_modality_and_routes():
+    sas = offer(lon=-70.599, category="specialized.legal_aid", service__name="Defensa")
+    assert search_ids(text="defensa") == [sas.pk]
+    service = sas.service
+    service.name = "Mediación"
+    service.modality = "family_accompaniment"
+    service.access_routes = ["self_referral"]
+    service.save()
+    assert search_ids(text="defensa") == []
+    assert search_ids(text="mediacion") == [sas.pk]
+    assert search_ids(modality="family_accompaniment") == [sas.pk]
+    assert search_ids(access_route="self_referral") == [sas.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE directory_service SET description = 'Apoyo escolar'")
+    assert search_ids(text="escolar", category_code="specialized") == [sas.pk]
+
+
+def test_the_search_table_follows_the_eligibility_however_it_changes():
+    sas = offer(lon=-70.599, category="specialized.legal_aid")
+    eligibility = sas.service.eligibility
+    eligibility.min_age, eligibility.max_age, eligibility.sexes = 6, 12, ["female"]
+    eligibility.save()
+    assert search_ids(age=4) == []
+    assert search_ids(age=7, sex="female") == [sas.pk]
+    assert search_ids(age=7, sex="male") == []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE directory_eligibility SET max_age = 5, min_age = NULL")
+    assert search_ids(age=4) == [sas.pk]
+    assert search_ids(age=7) == []
+    eligibility.delete()  # no eligibility: no rule, everyone admitted
+    assert search_ids(age=20, sex="male") == [sas.pk]

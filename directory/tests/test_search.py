@@ -194,22 +194,45 @@ def test_results_are_paginated_with_a_look_ahead():
     assert (names(last), last.has_next) == (["Servicio 4"], False)
 
 
-@pytest.mark.parametrize("cap", [0, 2000])
-@pytest.mark.parametrize("window", [0, 1000])
-def test_filtered_nearest_first_is_the_same_whether_it_walks_the_index_or_sorts_candidates(
-    monkeypatch, cap, window
-):
+# (BITMAP_ROW_COST, NEAREST_WINDOW): sorted rows from the GIN index straight away; the
+# window of the nearest; a window too short for the page, then the fallback.
+PLANS = {"sorted": (0.0, 4000), "window": (1e9, 4000), "short window": (1e9, 1)}
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_filtered_nearest_first_is_the_same_whichever_plan_reads_the_index(monkeypatch, plan):
     import directory.selectors
 
-    monkeypatch.setattr(directory.selectors, "CANDIDATE_CAP", cap)
+    bitmap_cost, window = PLANS[plan]
+    monkeypatch.setattr(directory.selectors, "BITMAP_ROW_COST", bitmap_cost)
     monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", window)
     offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
     offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
     offer("Otra categoría", point=(0.1, 0.5), categories=["social.food"])
-    page = service_search(category_code="social", near=Point(0.1, 0.5, srid=4326), age=5)
-    assert names(page)[:2] == ["Otra categoría", "Cerca"]
-    page = service_search(category_code="social.health", near=Point(0.1, 0.5, srid=4326))
-    assert names(page) == ["Cerca", "Lejos"]
+    offer(
+        "Solo mayores",
+        point=(0.1001, 0.5),
+        categories=["social.health"],
+        eligibility={"min_age": 14},
+    )
+    offer(
+        "Taller de salud",
+        point=(0.5, 0.5),
+        categories=["social.health"],
+        description="Taller para familias",
+    )
+    here = Point(0.1, 0.5, srid=4326)
+    page = service_search(category_code="social", near=here, age=5)
+    assert names(page) == ["Otra categoría", "Cerca", "Taller de salud", "Lejos"]
+    page = service_search(category_code="social.health", near=here)
+    assert names(page) == ["Solo mayores", "Cerca", "Taller de salud", "Lejos"]
+    assert names(service_search(text="taller", near=here, age=5)) == ["Taller de salud"]
+    assert names(service_search(text="familias", near=here, age=15)) == ["Taller de salud"]
+    first = service_search(near=here, age=15, per_page=2)
+    assert names(first) == ["Otra categoría", "Solo mayores"]
+    second = service_search(near=here, age=15, per_page=2, page=2)
+    assert names(second) == ["Cerca", "Taller de salud"]
+    assert second.has_next
 
 
 def test_category_codes_follow_every_change_of_a_services_categories():
@@ -226,11 +249,18 @@ def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site
     import directory.selectors
 
     # A window of 100 nearest rows holds none of the far matches: the page must still
-    # come whole and nearest first, from the candidates instead.
+    # come whole and nearest first, from the GIN index (an age) or the walk (a sex).
     for i in range(101):
-        offer(f"Cerca sin edad {i}", point=(0.1 + i * 0.0001, 0.5), eligibility={"min_age": 15})
+        offer(
+            f"Cerca sin edad {i}",
+            point=(0.1 + i * 0.0001, 0.5),
+            eligibility={"min_age": 15, "sexes": ["female"]},
+        )
     offer("Lejos", point=(0.9, 0.5))
     offer("Medio", point=(0.5, 0.5))
-    monkeypatch.setattr(directory.selectors, "_window_size", lambda **kwargs: 100)
-    page = service_search(age=4, near=Point(0.1, 0.5, srid=4326))
-    assert names(page) == ["Medio", "Lejos"]
+    monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", 100)
+    here = Point(0.1, 0.5, srid=4326)
+    assert names(service_search(age=4, near=here)) == ["Medio", "Lejos"]
+    assert names(service_search(sex="male", near=here)) == ["Medio", "Lejos"]
+    older = service_search(age=30, near=here)  # beyond the indexed ages: the walk
+    assert names(older)[:2] == ["Cerca sin edad 0", "Cerca sin edad 1"]
