@@ -324,9 +324,7 @@ class Service(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key
-                and not field.generated
-                and field.name != "category_codes"
+                if not field.primary_key and not field.generated and field.name != "category_codes"
             ]
         super().save(*args, **kwargs)
 
