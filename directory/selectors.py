@@ -27,6 +27,7 @@ from django.db.models import (
     FloatField,
     Func,
     Max,
+    Prefetch,
     Q,
     QuerySet,
     SmallIntegerField,
@@ -34,6 +35,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -256,14 +258,18 @@ def territory_descendant_ids(*, territory_id: UUID) -> set[UUID]:
     return found
 
 
-# How a search near a point reads the search table, per row, measured at 100,000
-# services: the nearest-first walk of the (code, point) GiST index costs about 6 µs a
-# row, a bitmap of the (code, text) GIN index about 2.4 µs a matching row.
-WALK_ROW_COST = 6.0
-BITMAP_ROW_COST = 2.4
-# The most rows a bounded walk (a window of the nearest) visits before the search
-# gives up on the walk for this query.
-NEAREST_WINDOW = 4000
+# What a search near a point costs per row of the search table, measured at 100,000
+# services: a row the nearest-first walk of the (code, point) GiST index passes, and a
+# row the (code, text, ages) GIN index finds (then sorted by distance).
+WALK_ROW_COST_US = 6.0
+GIN_ROW_COST_US = 2.4
+# How far the planner's estimate of passing rows may be off: it multiplies filters as
+# if independent and so takes a word common in its category (a psychology word among
+# psychological care) for 20 times rarer than it is.
+ESTIMATE_SLACK = 4.0
+# The window of the nearest, in rows: at least enough to be worth a query, at most
+# about 25 ms of walking.
+WINDOW_MIN, NEAREST_WINDOW = 200, 4000
 
 
 def search_text_correct(*, text: str, threshold: float = 0.4) -> str | None:
@@ -350,21 +356,24 @@ def _entry_ids_in_window(
     start: int,
     stop: int,
 ) -> list[UUID]:
-    """``entries[start:stop]`` nearest first, looking only at the ``size`` nearest rows
-    of the code: a walk that stops, where a filtered walk goes on until the page fills.
+    """``entries[start:stop]`` nearest first, looking at no more than the ``size``
+    nearest rows of the code: a walk that stops when the page fills or the window ends.
 
     Django has no subquery in FROM, so the window's SQL takes the table's place in the
-    filtered query's SQL (same columns, same alias). Reading the window's rows in place
-    costs half of joining them back to the table by primary key.
+    filtered query's SQL (same columns, same alias). The outer query orders by the
+    window's own ``knn`` column, so PostgreSQL reads the window in its order and stops
+    with the page; ordering by the expression again would read the whole window.
     """
     table = connection.ops.quote_name(ServiceAtSiteCategory._meta.db_table)
-    window = (
+    window_sql, window_params = (
         ServiceAtSiteCategory.objects.filter(code=code)
-        .order_by(KnnDistance(F("point_mercator"), here))
+        .annotate(knn=KnnDistance(F("point_mercator"), here))
+        .order_by("knn")[:size]
         .query.sql_with_params()
     )
     sql, params = (
-        entries.order_by(KnnDistance(F("point_mercator"), here))
+        # The model's own quoted table name and a column of the window: no input.
+        entries.order_by(RawSQL(f'{table}."knn"', ()))  # noqa: S611
         .values_list("service_at_site_id", flat=True)[start:stop]
         .query.sql_with_params()
     )
@@ -372,9 +381,8 @@ def _entry_ids_in_window(
     # The window's parameters come first only if the SELECT list holds none.
     if not found or "%s" in select:
         raise AssertionError("unexpected SQL for the search window")
-    sql = f"{select} FROM ({window[0]} LIMIT {int(size)}) {table} {rest}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*window[1], *params))
+        cursor.execute(f"{select} FROM ({window_sql}) {table} {rest}", (*window_params, *params))
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -388,34 +396,51 @@ def _nearest_entry_ids(
     start: int,
     stop: int,
 ) -> list[UUID]:
-    """The page's services at sites nearest first, by the cheapest of three plans.
+    """The page's services at sites nearest first, by one of three plans.
 
     - walk: the GiST index nearest first, each row checked in place, until the page
-      fills. Cheap when most rows pass; endless when almost none do.
-    - window: the same walk stopped after the rows that should hold the page (three
-      times the planner's guess); exact when the page fills inside it.
+      fills. Cheap when most rows pass; endless when almost none do. Only unfiltered.
+    - window: the same walk, but stopped after a number of rows; exact when the page
+      fills inside it. Always tried first when filters apply.
     - sorted: the rows the GIN index finds for the text and age (``indexed``), sorted
-      by distance. Cheap when they are few; it needs a text or an age.
-
-    The planner's estimates choose, as costs of the two kinds of rows above. They
-    multiply filters as if independent (a word and an age band are not), which is what
-    the window guards against.
+      by distance. Cheap when they are few; it needs a text or an age. Otherwise, when
+      the window is too short, the walk goes on without bound.
     """
     walk = entries.order_by(KnnDistance(F("point_mercator"), here))
     if not filtered:
         return list(walk.values_list("service_at_site_id", flat=True)[start:stop])
-    population = _code_population(code=code)
     matching = _estimated_rows(entries)
-    walk_rows = stop * population / matching
     sort = entries.filter(*indexed).order_by(StDistance(F("point_mercator"), here))
-    if indexed and BITMAP_ROW_COST * matching < WALK_ROW_COST * walk_rows:
-        return list(sort.values_list("service_at_site_id", flat=True)[start:stop])
-    window = int(min(max(3 * walk_rows, 200), NEAREST_WINDOW))
-    ids = _entry_ids_in_window(entries, code=code, here=here, size=window, start=start, stop=stop)
+    # Three times the rows expected to hold the page, but no more walking than sorting
+    # the GIN rows would cost (with slack for the estimate): a rare filter gets a short
+    # window, a common one a page long before the window ends.
+    walk_rows = stop * _code_population(code=code) / matching
+    window = min(3 * walk_rows, NEAREST_WINDOW)
+    if indexed:
+        window = min(window, ESTIMATE_SLACK * matching * GIN_ROW_COST_US / WALK_ROW_COST_US)
+    window = max(window, WINDOW_MIN)
+    ids = _entry_ids_in_window(
+        entries, code=code, here=here, size=int(window), start=start, stop=stop
+    )
     if len(ids) == stop - start:  # a full page inside the window is exact
         return ids
     plan = sort if indexed else walk
     return list(plan.values_list("service_at_site_id", flat=True)[start:stop])
+
+
+# What a result shows (the search page, the API and its GeoJSON): every other column
+# would be read, parsed and dropped 21 times per search.
+SEARCH_RESULT_COLUMNS = (
+    "capacity",
+    "service__name",
+    "service__modality",
+    "service__access_routes",
+    "service__organization__name",
+    "site__name",
+    "site__address_1",
+    "site__point",
+    "site__territory__name",
+)
 
 
 def _search_page_rows(
@@ -424,15 +449,17 @@ def _search_page_rows(
     """The services at sites of a page, in the order given, with what a result shows."""
     qs = (
         ServiceAtSite.objects.filter(pk__in=ids)
-        .select_related("service__organization", "service__eligibility", "site__territory")
-        .defer(*HEAVY_COLUMNS)
+        .select_related("service__organization", "site__territory")
+        .only(*SEARCH_RESULT_COLUMNS)
     )
     if near is not None:
         qs = qs.annotate(distance_m=Distance("site__point", near))
     by_id = {row.pk: row for row in qs}
     rows = [by_id[pk] for pk in ids if pk in by_id]
     if with_categories:
-        prefetch_related_objects(rows, "service__categories")
+        prefetch_related_objects(
+            rows, Prefetch("service__categories", TaxonomyTerm.objects.only("name"))
+        )
     for row in rows:
         if near is not None:  # a Measure from Distance(); keep plain metres
             row.distance_m = row.distance_m.m  # type: ignore[attr-defined]

@@ -194,17 +194,17 @@ def test_results_are_paginated_with_a_look_ahead():
     assert (names(last), last.has_next) == (["Servicio 4"], False)
 
 
-# (BITMAP_ROW_COST, NEAREST_WINDOW): sorted rows from the GIN index straight away; the
-# window of the nearest; a window too short for the page, then the fallback.
-PLANS = {"sorted": (0.0, 4000), "window": (1e9, 4000), "short window": (1e9, 1)}
+# (WINDOW_MIN, NEAREST_WINDOW): the window of the nearest; a window too short for the
+# page, then the GIN rows sorted (or the walk).
+PLANS = {"window": (200, 4000), "short window": (1, 1)}
 
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_filtered_nearest_first_is_the_same_whichever_plan_reads_the_index(monkeypatch, plan):
     import directory.selectors
 
-    bitmap_cost, window = PLANS[plan]
-    monkeypatch.setattr(directory.selectors, "BITMAP_ROW_COST", bitmap_cost)
+    window_min, window = PLANS[plan]
+    monkeypatch.setattr(directory.selectors, "WINDOW_MIN", window_min)
     monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", window)
     offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
     offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
@@ -258,9 +258,29 @@ def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site
         )
     offer("Lejos", point=(0.9, 0.5))
     offer("Medio", point=(0.5, 0.5))
+    monkeypatch.setattr(directory.selectors, "WINDOW_MIN", 100)
     monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", 100)
     here = Point(0.1, 0.5, srid=4326)
     assert names(service_search(age=4, near=here)) == ["Medio", "Lejos"]
     assert names(service_search(sex="male", near=here)) == ["Medio", "Lejos"]
     older = service_search(age=30, near=here)  # beyond the indexed ages: the walk
     assert names(older)[:2] == ["Cerca sin edad 0", "Cerca sin edad 1"]
+
+
+def test_the_search_page_and_api_read_as_many_queries_for_twenty_results_as_for_one(
+    client, django_assert_max_num_queries
+):
+    # Results carry only the columns they show: reading another one per row (a
+    # deferred field) would cost a query per result.
+    offer("Primera", categories=["social.health"], description="Taller")
+    params = {"q": "taller", "category": "social", "age": 5, "lat": 0.5, "lon": 0.1}
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/services/search/", params).status_code == 200
+        assert client.get("/buscar/", params).status_code == 200
+    for i in range(19):
+        offer(f"Más {i}", categories=["social.health"], description="Taller")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/api/services/search/", params)
+        assert len(response.json()["results"]) == 20
+        page = client.get("/buscar/", params)
+        assert page.content.decode().count('class="service-item"') == 20
