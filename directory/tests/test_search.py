@@ -194,18 +194,16 @@ def test_results_are_paginated_with_a_look_ahead():
     assert (names(last), last.has_next) == (["Servicio 4"], False)
 
 
-# (WINDOW_MIN, NEAREST_WINDOW): the window of the nearest; a window too short for the
-# page, then the GIN rows sorted (or the walk).
-PLANS = {"window": (200, 4000), "short window": (1, 1)}
+# Window sizes: long enough for every page here; too short for the page, then the GIN
+# rows sorted (or the walk).
+PLANS = {"window": 4000, "short window": 1}
 
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_filtered_nearest_first_is_the_same_whichever_plan_reads_the_index(monkeypatch, plan):
     import directory.selectors
 
-    window_min, window = PLANS[plan]
-    monkeypatch.setattr(directory.selectors, "WINDOW_MIN", window_min)
-    monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", window)
+    monkeypatch.setattr(directory.selectors, "nearest_window_size", lambda **kwargs: PLANS[plan])
     offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
     offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
     offer("Otra categoría", point=(0.1, 0.5), categories=["social.food"])
@@ -258,8 +256,7 @@ def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site
         )
     offer("Lejos", point=(0.9, 0.5))
     offer("Medio", point=(0.5, 0.5))
-    monkeypatch.setattr(directory.selectors, "WINDOW_MIN", 100)
-    monkeypatch.setattr(directory.selectors, "NEAREST_WINDOW", 100)
+    monkeypatch.setattr(directory.selectors, "nearest_window_size", lambda **kwargs: 100)
     here = Point(0.1, 0.5, srid=4326)
     assert names(service_search(age=4, near=here)) == ["Medio", "Lejos"]
     assert names(service_search(sex="male", near=here)) == ["Medio", "Lejos"]
@@ -284,3 +281,13 @@ def test_the_search_page_and_api_read_as_many_queries_for_twenty_results_as_for_
         assert len(response.json()["results"]) == 20
         page = client.get("/buscar/", params)
         assert page.content.decode().count('class="service-item"') == 20
+
+
+def test_the_window_of_the_nearest_grows_with_the_rows_it_is_drawn_from():
+    from directory.selectors import nearest_window_size
+
+    one_category = nearest_window_size(population=12_000, wanted=21)
+    every_service = nearest_window_size(population=122_000, wanted=21)
+    assert 100 <= one_category < every_service <= 4000
+    assert nearest_window_size(population=10, wanted=21) == 100
+    assert nearest_window_size(population=10**9, wanted=21) == 4000
