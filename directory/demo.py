@@ -37,7 +37,11 @@ from directory.models import (
     Territory,
     TerritoryLevel,
 )
-from directory.services import search_words_refresh, taxonomy_ensure_seeded
+from directory.services import (
+    search_table_cluster,
+    search_words_refresh,
+    taxonomy_ensure_seeded,
+)
 
 DEMO_PASSWORD = "puente-demo"  # noqa: S105 - printed on purpose for the demo logins
 COMUNA_NAME = "Río Claro"
@@ -514,6 +518,7 @@ def demo_municipality_generate(
         summary.users = _demo_users(orgs=orgs)
     service_category_codes_refresh()  # the links were bulk-created, without signals
     search_words_refresh()
+    search_table_cluster()  # what the nightly job does, so the demo starts in order
     return summary
 
 

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from directory.services import search_words_refresh, services_flag_verification_due
+from directory.services import (
+    search_table_cluster,
+    search_words_refresh,
+    services_flag_verification_due,
+)
 
 
 @shared_task
@@ -13,3 +17,8 @@ def services_flag_verification_due_task() -> int:
 @shared_task
 def search_words_refresh_task() -> None:
     search_words_refresh()
+
+
+@shared_task
+def search_table_cluster_task() -> None:
+    search_table_cluster()

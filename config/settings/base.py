@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "directory.tasks.search_words_refresh_task",
         "schedule": crontab(minute=40),  # hourly: new services' words become correctable
     },
+    "directory-cluster-search-table": {
+        "task": "directory.tasks.search_table_cluster_task",
+        # Nightly, when few search: the table is locked for the rewrite (seconds).
+        "schedule": crontab(hour=3, minute=45),
+    },
     "matching-recompute-priorities": {
         "task": "matching.tasks.priority_recompute_all_task",
         "schedule": crontab(hour=1, minute=30),  # nightly: aging and alert windows

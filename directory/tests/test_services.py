@@ -193,3 +193,28 @@ def test_the_nightly_task_flags_services_when_called_through_celery():
     assert result.get(timeout=10) == 1
     service.refresh_from_db()
     assert service.verification_due
+
+
+def test_the_nightly_clustering_of_the_search_table_keeps_every_row_and_the_answers():
+    from django.contrib.gis.geos import Point
+    from django.db import connection
+
+    from directory.models import ServiceAtSiteCategory
+    from directory.selectors import service_search
+    from directory.tasks import search_table_cluster_task
+    from tests.factories import ServiceAtSiteFactory
+
+    for lon in (-70.61, -70.6, -70.62):
+        ServiceAtSiteFactory(site__point=Point(lon, -33.45, srid=4326))
+    here = Point(-70.6, -33.45, srid=4326)
+    before = [hit.service_at_site.pk for hit in service_search(near=here, age=5).hits]
+    rows = ServiceAtSiteCategory.objects.count()
+    search_table_cluster_task.delay()
+    assert ServiceAtSiteCategory.objects.count() == rows
+    assert [hit.service_at_site.pk for hit in service_search(near=here, age=5).hits] == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indisclustered FROM pg_index WHERE indexrelid = "
+            "'sas_category_code_point_gist'::regclass"
+        )
+        assert cursor.fetchone() == (True,)
