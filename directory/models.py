@@ -321,10 +321,14 @@ class Service(models.Model):
         # changed would otherwise write the old codes back (and drop the service from
         # the search table's rows of its new categories).
         if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # as Django does: only what was loaded
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and not field.generated and field.name != "category_codes"
+                if not field.primary_key
+                and not field.generated
+                and field.name != "category_codes"
+                and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

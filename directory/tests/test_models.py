@@ -221,3 +221,14 @@ def test_saving_a_service_loaded_before_its_categories_changed_keeps_the_new_cod
     service.refresh_from_db()
     assert service.name == "Nuevo nombre"
     assert service.category_codes == ["social", "social.health"]
+
+
+def test_saving_a_service_loaded_with_deferred_fields_writes_only_what_was_loaded():
+    from tests.factories import ServiceFactory
+
+    service = ServiceFactory(description="Descripción original")
+    partial = type(service).objects.only("id", "name").get(pk=service.pk)
+    partial.name = "Solo el nombre"
+    partial.save()
+    service.refresh_from_db()
+    assert (service.name, service.description) == ("Solo el nombre", "Descripción original")
