@@ -201,9 +201,11 @@ PLANS = {"window": 4000, "short window": 1}
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_filtered_nearest_first_is_the_same_whichever_plan_reads_the_index(monkeypatch, plan):
-    import directory.selectors
+    import directory.selectors.search
 
-    monkeypatch.setattr(directory.selectors, "nearest_window_size", lambda **kwargs: PLANS[plan])
+    monkeypatch.setattr(
+        directory.selectors.search, "nearest_window_size", lambda **kwargs: PLANS[plan]
+    )
     offer("Lejos", point=(0.9, 0.5), categories=["social.health"])
     offer("Cerca", point=(0.11, 0.5), categories=["social.health"])
     offer("Otra categoría", point=(0.1, 0.5), categories=["social.food"])
@@ -244,7 +246,7 @@ def test_category_codes_follow_every_change_of_a_services_categories():
 
 
 def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site(monkeypatch):
-    import directory.selectors
+    import directory.selectors.search
 
     # A window of 100 nearest rows holds none of the far matches: the page must still
     # come whole and nearest first, from the GIN index (an age) or the walk (a sex).
@@ -256,7 +258,7 @@ def test_a_window_of_the_nearest_too_short_for_the_page_falls_back_to_every_site
         )
     offer("Lejos", point=(0.9, 0.5))
     offer("Medio", point=(0.5, 0.5))
-    monkeypatch.setattr(directory.selectors, "nearest_window_size", lambda **kwargs: 100)
+    monkeypatch.setattr(directory.selectors.search, "nearest_window_size", lambda **kwargs: 100)
     here = Point(0.1, 0.5, srid=4326)
     assert names(service_search(age=4, near=here)) == ["Medio", "Lejos"]
     assert names(service_search(sex="male", near=here)) == ["Medio", "Lejos"]
