@@ -43,7 +43,6 @@ from directory.models import (
     AccessRoute,
     ServiceAtSite,
     ServiceAtSiteCategory,
-    ServiceStatus,
     TaxonomyTerm,
 )
 from directory.selectors.offer import territory_descendant_ids
@@ -73,6 +72,11 @@ HEAVY_COLUMNS = (
 def _to_mercator() -> CoordTransform:
     # Built once: constructing it looks the SRS up in spatial_ref_sys every time.
     return CoordTransform(SpatialReference(4326), SpatialReference(3857))
+
+
+def _mercator_value(point: Point) -> Value:
+    """The point in Web Mercator, as the value the (code, point) index is walked from."""
+    return Value(point.transform(_to_mercator(), clone=True), output_field=PointField(srid=3857))
 
 
 @dataclass(frozen=True)
@@ -258,15 +262,16 @@ def _nearest_entry_ids(
     walk = entries.order_by(KnnDistance(F("point_mercator"), here))
     if not filtered:
         return list(walk.values_list("service_at_site_id", flat=True)[start:stop])
-    sort = entries.filter(*indexed).order_by(StDistance(F("point_mercator"), here))
     size = nearest_window_size(population=_code_population(code=code), wanted=stop)
     ids = _entry_ids_in_window(
         entries, code=code, here=here, size=max(size, stop), start=start, stop=stop
     )
     if len(ids) == stop - start:  # a full page inside the window is exact
         return ids
-    plan = sort if indexed else walk
-    return list(plan.values_list("service_at_site_id", flat=True)[start:stop])
+    if indexed:
+        rows = entries.filter(*indexed).order_by(StDistance(F("point_mercator"), here))
+        return list(rows.values_list("service_at_site_id", flat=True)[start:stop])
+    return list(walk.values_list("service_at_site_id", flat=True)[start:stop])
 
 
 # What a result shows (the search page, the API and its GeoJSON): every other column
@@ -344,6 +349,19 @@ def service_search(
     """
     code = category_code or ANY_CATEGORY
     entries = ServiceAtSiteCategory.objects.filter(code=code)
+    # Anything that can refuse a row of the code (the category itself cannot).
+    filtered = any(
+        [
+            text.strip(),
+            age is not None,
+            sex,
+            modality,
+            access_route,
+            territory_id,
+            open_slots_only,
+            radius_m is not None,
+        ]
+    )
     reasons_for: list[Callable[[ServiceAtSite], str | None]] = []
     # The same text and age conditions in the form only the GIN index reads (Opaque).
     indexed: list[Matches] = []
@@ -424,12 +442,11 @@ def service_search(
             near = Point(near.x, near.y, srid=4326)
         if radius_m is not None:
             entries = entries.filter(service_at_site__site__point__dwithin=(near, D(m=radius_m)))
-        here = Value(near.transform(_to_mercator(), clone=True), output_field=PointField(srid=3857))
         ids = _nearest_entry_ids(
             entries,
             code=code,
-            here=here,
-            filtered=bool(reasons_for) or radius_m is not None,
+            here=_mercator_value(near),
+            filtered=filtered,
             indexed=indexed,
             start=start,
             stop=stop,
@@ -498,34 +515,26 @@ def service_at_site_nearest(
     """
     if point.srid is None:
         point = Point(point.x, point.y, srid=4326)
-    qs = ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE)
-    near_mercator = point.transform(_to_mercator(), clone=True)
-    if category_code:
-        # The nearest of the category straight from their own GiST index: filtering
-        # the walk over every site passes thousands of other categories' sites first.
-        nearest_of_category = (
-            ServiceAtSiteCategory.objects.filter(code=category_code)
-            .annotate(
-                knn=KnnDistance(
-                    F("point_mercator"), Value(near_mercator, output_field=PointField(srid=3857))
-                )
-            )
-            .order_by("knn")
-            .values("service_at_site_id")[:limit]
-        )
-        qs = qs.filter(pk__in=nearest_of_category)
+    here = _mercator_value(point)
+    # The nearest of the category (or of any, ``*``) straight from the search table's
+    # index, which holds active services only: filtering a walk over every site
+    # passes thousands of other categories' sites first.
+    nearest = (
+        ServiceAtSiteCategory.objects.filter(code=category_code or ANY_CATEGORY)
+        .annotate(knn=KnnDistance(F("point_mercator"), here))
+        .order_by("knn")
+        .values("service_at_site_id")[:limit]
+    )
     rows = list(
-        qs.select_related("service", "service__organization", "service__eligibility", "site")
+        ServiceAtSite.objects.filter(pk__in=nearest)
+        .select_related("service", "service__organization", "service__eligibility", "site")
         # Bookkeeping dates nobody ranks by: hundreds of datetimes per call to parse.
         .defer(*HEAVY_COLUMNS, *NEAREST_UNUSED_COLUMNS)
         .annotate(
-            knn=KnnDistance(
-                F("site__point_mercator"),
-                Value(near_mercator, output_field=PointField(srid=3857)),
-            ),
+            knn=KnnDistance(F("site__point_mercator"), here),
             distance=Distance("site__point", point),
         )
-        .order_by("knn")[:limit]
+        .order_by("knn")
     )
     return [(row, row.distance.m) for row in rows]
 
