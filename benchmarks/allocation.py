@@ -87,7 +87,8 @@ def make_scenario(*, requests: int, capacity: int) -> Scenario:
 
     from accounts.models import Role
     from accounts.services import user_create
-    from matching.models import Case, Referral, ReferralStatus
+    from cases.models import Case
+    from matching.models import Referral, ReferralStatus
     from tests.factories import (
         CaseFactory,
         OrganizationFactory,

@@ -52,8 +52,9 @@ def ensure_cases(*, cases: int, referrals: int, regenerate: bool) -> None:
     """Generate the cases unless the database already holds exactly these counts."""
     from django.db import connection
 
+    from cases.models import Case
     from matching.demo import TqdmProgress, cases_bulk_generate
-    from matching.models import Case, Referral
+    from matching.models import Referral
 
     if not regenerate and Case.objects.count() == cases and Referral.objects.count() == referrals:
         print(f"reusing {cases} cases and {referrals} referrals", flush=True)

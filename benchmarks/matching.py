@@ -91,8 +91,9 @@ def ensure_cases(*, cases: int, referrals: int, regenerate: bool) -> float | Non
     """
     from django.db import connection
 
+    from cases.models import Case
     from matching.demo import TqdmProgress, cases_bulk_generate
-    from matching.models import Case, Referral
+    from matching.models import Referral
 
     if not regenerate and Case.objects.count() == cases and Referral.objects.exists():
         print(f"reusing {cases} cases", flush=True)
@@ -147,7 +148,7 @@ def time_priority_recompute() -> tuple[float, float, int]:
     from django.db import connection
     from tqdm import tqdm
 
-    from matching.models import Case, CaseStatus
+    from cases.models import Case, CaseStatus
     from matching.services import priority_recompute
 
     open_cases = Case.objects.filter(status=CaseStatus.OPEN).count()
@@ -169,7 +170,7 @@ def sample_cases(n: int) -> list[tuple[Any, Any]]:
     """(case, need or None) for ``n`` random open, admitted cases with an open need."""
     from django.db import connection
 
-    from matching.models import Case, CaseNeed, NeedStatus
+    from cases.models import Case, CaseNeed, NeedStatus
 
     rng = random.Random(SEED)
     with connection.cursor() as cursor:

@@ -672,8 +672,9 @@ def network_facts(*, start: datetime, end: datetime) -> ReferralFacts:
     """
     from django.db import connection
 
+    from cases.models import Case
     from directory.models import Organization, Service
-    from matching.models import Case, Referral, ReferralEvent, ReferralStatus
+    from matching.models import Referral, ReferralEvent, ReferralStatus
 
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware datetimes")

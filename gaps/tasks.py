@@ -40,7 +40,7 @@ def _cases_estimate() -> int:
     estimate = int(row[0]) if row else 0
     if estimate >= 0:
         return estimate
-    from matching.models import Case  # never analysed (-1): count
+    from cases.models import Case
 
     return Case.objects.count()
 

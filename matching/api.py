@@ -26,6 +26,15 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
+from cases.models import AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
+from cases.selectors import (
+    alert_organization_ids,
+    case_get_for_user,
+    case_list_for_user,
+    case_list_multiple_alerts,
+    case_team_organization_ids,
+)
+from cases.services import alert_raise, case_create, case_update, consent_record
 from config.api import CodeRelatedField, request_user
 from config.permissions import coordinator_require
 from directory.models import (
@@ -36,25 +45,10 @@ from directory.models import (
     Sex,
     TaxonomyTerm,
 )
-from matching.models import (
-    AlertType,
-    Case,
-    CaseStatus,
-    ConsentScope,
-    PriorityPolicy,
-    Referral,
-    ReferralStatus,
-    RejectionReason,
-    VulnerabilityFactor,
-)
+from matching.models import PriorityPolicy, Referral, ReferralStatus, RejectionReason
 from matching.options import referral_options
 from matching.selectors import (
-    alert_organization_ids,
-    case_get_for_user,
-    case_list_for_user,
-    case_list_multiple_alerts,
     case_priority_explain,
-    case_team_organization_ids,
     policy_current,
     referral_get_for_case_team,
     referral_get_for_provider,
@@ -64,10 +58,6 @@ from matching.selectors import (
 )
 from matching.services import (
     POLICY_FIELDS,
-    alert_raise,
-    case_create,
-    case_update,
-    consent_record,
     policy_publish,
     referral_create,
     referral_create_and_send,

@@ -43,7 +43,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import RISK_BANDS, CompletionModel, Referral, ReferralStatus
+from cases.models import RISK_BANDS
+from matching.models import CompletionModel, Referral, ReferralStatus
 from matching.options import (
     ACCEPTED_STATUSES,
     PRIOR_ACCEPTANCE,

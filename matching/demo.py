@@ -43,6 +43,27 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
+from cases.models import (
+    CODE_ALPHABET,
+    RISK_BANDS,
+    Admissibility,
+    Alert,
+    AlertType,
+    Case,
+    CaseCloseReason,
+    CaseNeed,
+    CaseStatus,
+    ConsentScope,
+    VulnerabilityFactor,
+)
+from cases.services import (
+    alert_acknowledge,
+    alert_raise,
+    case_admissibility_decide,
+    case_close,
+    case_create,
+    consent_record,
+)
 from directory.demo import DEMO_USERS
 from directory.models import (
     AccessRoute,
@@ -55,39 +76,17 @@ from directory.models import (
     TaxonomyTerm,
     Territory,
 )
-from matching.models import (
-    CODE_ALPHABET,
-    RISK_BANDS,
-    Admissibility,
-    Alert,
-    AlertType,
-    Case,
-    CaseCloseReason,
-    CaseNeed,
-    CaseStatus,
-    ConsentScope,
-    Notification,
-    Referral,
-    ReferralEvent,
-    ReferralStatus,
-    RejectionReason,
-    VulnerabilityFactor,
-)
+from matching.models import Referral, ReferralEvent, ReferralStatus, RejectionReason
 from matching.options import ReferralOption, free_slots_for, referral_options
 from matching.selectors import policy_current
 from matching.services import (
-    alert_acknowledge,
-    alert_raise,
-    case_admissibility_decide,
-    case_close,
-    case_create,
-    consent_record,
     priority_recompute,
     referral_create,
     referral_send,
     referral_transition,
     referrals_flag_overdue,
 )
+from notifications.models import Notification
 from waitlists.models import Enrolment, EnrolmentStatus, WaitlistEntry, WaitlistEvent
 from waitlists.models import WaitlistEventKind as WaitKind
 from waitlists.services import enrolment_end, referral_place

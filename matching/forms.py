@@ -12,17 +12,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from cases.models import AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
 from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm
-from matching.models import (
-    AlertType,
-    Case,
-    CaseStatus,
-    ConsentScope,
-    PriorityPolicy,
-    ReferralStatus,
-    RejectionReason,
-    VulnerabilityFactor,
-)
+from matching.models import PriorityPolicy, ReferralStatus, RejectionReason
 from matching.services import POLICY_FIELDS
 
 # Fields of a service's ValidationError that the forms show under another name.
@@ -125,7 +117,7 @@ class CaseCreateForm(forms.Form):
             del self.fields["organization"]
 
     def service_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``matching.services.case_create`` (without the actor)."""
+        """Keyword arguments for ``cases.services.case_create`` (without the actor)."""
         data = self.cleaned_data
         return {
             "organization": data.get("organization") or self.only_team,
@@ -375,7 +367,7 @@ class AlertRaiseForm(forms.Form):
         return data
 
     def service_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``matching.services.alert_raise`` (without the actor)."""
+        """Keyword arguments for ``cases.services.alert_raise`` (without the actor)."""
         data = self.cleaned_data
         arguments: dict[str, Any] = {
             "organization": data["organization"],

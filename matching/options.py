@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cases.models import RISK_BANDS, Case, CaseNeed, NeedStatus
 from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
 from directory.selectors import (
     eligibility_service_areas,
@@ -26,14 +27,7 @@ from directory.selectors import (
     service_at_site_nearest,
     territory_lineage_ids,
 )
-from matching.models import (
-    ACTIVE_REFERRAL_STATUSES,
-    RISK_BANDS,
-    Case,
-    CaseNeed,
-    NeedStatus,
-    ReferralStatus,
-)
+from matching.models import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from waitlists.selectors import service_at_site_free_slots
 
 # Points each component can contribute at most; they sum to 100 without the model.

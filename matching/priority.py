@@ -135,8 +135,8 @@ class PriorityComponent:
 
 
 def _risk_label(band: int) -> str:
+    from cases.models import RISK_BANDS
     from directory.models import RiskLevel
-    from matching.models import RISK_BANDS
 
     return str(RiskLevel(RISK_BANDS[band]).label).lower()
 

@@ -1,13 +1,12 @@
-"""Reads of cases, alerts and referrals, and who may see which.
+"""Reads of referrals, the policy and the case plan, and who may see which.
 
-Who sees what (the permission rules of matching):
-- caseworkers of the owning organization work a case: its record, plan, alerts,
-  options and referrals; nobody else reads the case file;
+Who sees what (the permission rules of matching; those of the case file are in
+``cases.selectors``):
+- caseworkers of the owning organization work a case's options and referrals;
 - provider staff see the referral packet of referrals sent to their organization's
   services: needs, age band, what the caseworker chose to share; never the case file;
-- coordinators see the network's operational views: overdue referrals, cases with
-  multiple alerts (case code, team, priority), never the case contents;
-- any member of the network may raise an alert.
+- coordinators see the network's operational views (overdue referrals), never the
+  case contents.
 Records one may not see are answered as if they did not exist (404), not 403.
 """
 
@@ -17,50 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, user_organization_ids, user_roles
-from matching.models import (
-    ACTIVE_REFERRAL_STATUSES,
-    Alert,
-    AlertStatus,
-    Case,
-    CaseNeed,
-    CaseStatus,
-    Consent,
-    ConsentScope,
-    Notification,
-    PriorityPolicy,
-    Referral,
-    ReferralStatus,
-)
+from cases.models import AlertStatus, Case, CaseNeed
+from cases.selectors import case_team_organization_ids
+from matching.models import ACTIVE_REFERRAL_STATUSES, PriorityPolicy, Referral, ReferralStatus
 from matching.priority import PriorityComponent, priority_explain
 
 # --- permissions ---------------------------------------------------------------
-
-
-def case_team_organization_ids(*, user: AnyUser) -> set[UUID]:
-    return user_organization_ids(user=user, role=Role.CASEWORKER)
-
-
-def case_can_work(*, user: AnyUser, case: Case) -> bool:
-    return case.organization_id in case_team_organization_ids(user=user)
-
-
-def case_list_for_user(*, user: AnyUser) -> QuerySet[Case]:
-    """The cases a user may work: those of their caseworker teams, nothing else."""
-    return Case.objects.filter(organization_id__in=case_team_organization_ids(user=user))
-
-
-def case_get_for_user(*, user: AnyUser, case_id: UUID) -> Case | None:
-    return (
-        case_list_for_user(user=user)
-        .select_related("territory", "organization", "caseworker", "priority_policy")
-        .filter(pk=case_id)
-        .first()
-    )
 
 
 def provider_organization_ids(*, user: AnyUser) -> set[UUID]:
@@ -94,18 +60,6 @@ def network_can_oversee(*, user: AnyUser) -> bool:
     return Role.COORDINATOR in user_roles(user=user)
 
 
-def alert_can_raise(*, user: AnyUser) -> bool:
-    return user.is_authenticated and bool(user_roles(user=user) - {Role.ADMINISTRATOR})
-
-
-def alert_organization_ids(*, user: AnyUser) -> set[UUID]:
-    """Organizations in whose name the user may raise an alert: any membership."""
-    ids: set[UUID] = set()
-    for role in (Role.CASEWORKER, Role.PROVIDER, Role.COORDINATOR, Role.PLANNER):
-        ids |= user_organization_ids(user=user, role=role)
-    return ids
-
-
 # --- policy and priority --------------------------------------------------------
 
 
@@ -126,13 +80,6 @@ def case_active_alert_count(*, case: Case, policy: PriorityPolicy) -> int:
     return case.alerts.filter(created__gte=since).exclude(status=AlertStatus.CLOSED).count()
 
 
-def case_consent_for(*, case: Case, scope: str = ConsentScope.REFERRAL) -> Consent | None:
-    for consent in case.consents.filter(withdrawn_at__isnull=True):
-        if consent.covers(scope):
-            return consent
-    return None
-
-
 # --- lists for each role's work ---------------------------------------------------
 
 
@@ -145,40 +92,12 @@ def case_plan(*, case: Case) -> list[tuple[CaseNeed, list[Referral]]]:
     return [(need, [r for r in referrals if r.need_id == need.pk]) for need in needs]
 
 
-def alert_inbox_for_case_team(*, user: AnyUser) -> QuerySet[Alert]:
-    return (
-        Alert.objects.filter(case__organization_id__in=case_team_organization_ids(user=user))
-        .exclude(status=AlertStatus.CLOSED)
-        .select_related("case", "raised_by_organization")
-        .order_by("status", "-created")
-    )
-
-
 def referral_list_overdue(*, now: datetime | None = None) -> QuerySet[Referral]:
     """Sent referrals past their answer deadline: the coordinator's follow-up list."""
     return (
         Referral.objects.filter(status=ReferralStatus.SENT, response_due__lt=now or timezone.now())
         .select_related("case", "case__organization", "service", "service__organization")
         .order_by("response_due")
-    )
-
-
-def case_list_multiple_alerts() -> QuerySet[Case]:
-    return (
-        Case.objects.filter(status=CaseStatus.OPEN, multiple_alerts=True)
-        .select_related("organization", "territory")
-        .annotate(
-            open_alerts=Count("alerts", filter=~Q(alerts__status=AlertStatus.CLOSED)),
-        )
-        .order_by("-priority_score", "requested_at")
-    )
-
-
-def notification_list_unread(*, user: AnyUser) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk or 0, read_at__isnull=True).order_by(
-        "-created"
     )
 
 

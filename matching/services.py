@@ -6,14 +6,13 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 import psycopg
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,44 +20,23 @@ from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from accounts.models import Role, User
-from directory.models import Organization, Service, ServiceAtSite, ServiceStatus, TaxonomyTerm
-from matching.models import (
-    RISK_BANDS,
-    Admissibility,
-    Alert,
-    AlertStatus,
-    Case,
-    CaseIdentity,
-    CaseNeed,
-    CaseStatus,
-    Consent,
-    ConsentScope,
-    NeedStatus,
-    Notification,
-    PriorityPolicy,
-    Referral,
-    ReferralEvent,
-    ReferralStatus,
-)
+from cases.models import RISK_BANDS, Case, CaseNeed, CaseStatus, ConsentScope, NeedStatus
+from cases.selectors import case_can_work, case_consent_for
+from cases.services import case_team_notify, case_team_require
+from directory.models import Service, ServiceAtSite, ServiceStatus
+from matching.models import PriorityPolicy, Referral, ReferralEvent, ReferralStatus
 from matching.priority import COMPONENTS, PriorityInputs, PriorityResult, priority_compute
 from matching.selectors import (
-    alert_organization_ids,
-    case_can_work,
-    case_consent_for,
     network_can_oversee,
     policy_current,
     provider_organization_ids,
     referral_active_for_case_and_service,
 )
+from notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
 
 # --- guards ------------------------------------------------------------------------
-
-
-def _require_case_team(*, actor: User, case: Case) -> None:
-    if not case_can_work(user=actor, case=case):
-        raise PermissionDenied(_("Only the team that owns the case can work on it."))
 
 
 def _require_provider_of(*, actor: User, referral: Referral) -> None:
@@ -66,279 +44,6 @@ def _require_provider_of(*, actor: User, referral: Referral) -> None:
         raise PermissionDenied(
             _("Only staff of the receiving service's organization can answer this referral.")
         )
-
-
-# --- cases -------------------------------------------------------------------------
-
-CASE_FIELDS = {
-    "birth_date",
-    "sex",
-    "home",
-    "risk_level",
-    "urgent_safety",
-    "vulnerability_factors",
-    "has_judicial_order",
-    "access_route",
-    "caseworker",
-}
-
-
-@transaction.atomic
-def case_create(
-    *,
-    actor: User,
-    organization: Organization,
-    birth_date: date,
-    sex: str,
-    home: Point,
-    risk_level: str,
-    access_route: str,
-    needs: Sequence[TaxonomyTerm] = (),
-    urgent_safety: bool = False,
-    vulnerability_factors: Sequence[str] = (),
-    has_judicial_order: bool = False,
-    requested_at: datetime | None = None,
-    full_name: str = "",
-    national_id: str = "",
-) -> Case:
-    case = Case(
-        organization=organization,
-        caseworker=actor,
-        birth_date=birth_date,
-        sex=sex,
-        home=home,
-        risk_level=risk_level,
-        access_route=access_route,
-        urgent_safety=urgent_safety,
-        vulnerability_factors=list(vulnerability_factors),
-        has_judicial_order=has_judicial_order,
-        requested_at=requested_at or timezone.now(),
-    )
-    _require_case_team(actor=actor, case=case)
-    case.full_clean(exclude=["territory"])
-    case.save()
-    for term in needs:
-        CaseNeed.objects.create(case=case, term=term)
-    if full_name:
-        CaseIdentity.objects.create(case=case, full_name=full_name, national_id=national_id)
-    case_priority_refresh(case=case)
-    return case
-
-
-@transaction.atomic
-def case_update(*, actor: User, case: Case, **fields: Any) -> Case:
-    _require_case_team(actor=actor, case=case)
-    unknown = set(fields) - CASE_FIELDS
-    if unknown:
-        raise ValueError(f"Not editable through case_update: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(case, name, value)
-    case.full_clean(exclude=["territory"])
-    case.save()
-    case_priority_refresh(case=case)
-    return case
-
-
-@transaction.atomic
-def case_admissibility_decide(
-    *, actor: User, case: Case, admissibility: str, reason: str = ""
-) -> Case:
-    _require_case_team(actor=actor, case=case)
-    case.admissibility = admissibility
-    case.admissibility_reason = reason
-    case.full_clean(exclude=["territory"])
-    case.save(update_fields=["admissibility", "admissibility_reason", "last_modified"])
-    if admissibility == Admissibility.NOT_ADMITTED:
-        case_close(actor=actor, case=case, reason="not_admitted")
-    return case
-
-
-@transaction.atomic
-def case_close(*, actor: User, case: Case, reason: str) -> Case:
-    _require_case_team(actor=actor, case=case)
-    if not reason:
-        raise ValidationError({"close_reason": _("Say why the case is closed.")})
-    open_referrals = case.referrals.filter(
-        status__in=[
-            ReferralStatus.DRAFT,
-            ReferralStatus.SENT,
-            ReferralStatus.ACCEPTED,
-            ReferralStatus.WAITING,
-        ]
-    )
-    for referral in open_referrals:
-        referral_transition(
-            actor=actor,
-            referral=referral,
-            to_status=ReferralStatus.WITHDRAWN,
-            note=_("The case was closed."),
-        )
-    case.status = CaseStatus.CLOSED
-    case.close_reason = reason
-    case.closed_at = timezone.now()
-    case.full_clean(exclude=["territory"])
-    case.save(update_fields=["status", "close_reason", "closed_at", "last_modified"])
-    return case
-
-
-@transaction.atomic
-def case_need_add(*, actor: User, case: Case, term: TaxonomyTerm, note: str = "") -> CaseNeed:
-    _require_case_team(actor=actor, case=case)
-    need, created = CaseNeed.objects.get_or_create(case=case, term=term, defaults={"note": note})
-    if not created and need.status in (NeedStatus.MET, NeedStatus.DROPPED):
-        need.status = NeedStatus.OPEN
-        need.save(update_fields=["status"])
-    return need
-
-
-@transaction.atomic
-def case_need_set_status(*, actor: User, need: CaseNeed, status: str) -> CaseNeed:
-    _require_case_team(actor=actor, case=need.case)
-    need.status = status
-    need.full_clean()
-    need.save(update_fields=["status"])
-    return need
-
-
-@transaction.atomic
-def consent_record(
-    *,
-    actor: User,
-    case: Case,
-    given_by: str,
-    scopes: Sequence[str],
-    given_at: datetime | None = None,
-) -> Consent:
-    _require_case_team(actor=actor, case=case)
-    consent = Consent(
-        case=case,
-        given_by=given_by,
-        scopes=list(scopes),
-        given_at=given_at or timezone.now(),
-        recorded_by=actor,
-    )
-    consent.full_clean()
-    consent.save()
-    return consent
-
-
-@transaction.atomic
-def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
-    _require_case_team(actor=actor, case=consent.case)
-    consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at"])
-    return consent
-
-
-# --- alerts --------------------------------------------------------------------------
-
-
-def _notify(*, users: Iterable[User], text: str, link: str = "") -> None:
-    Notification.objects.bulk_create(
-        [Notification(user=u, text=text[:300], link=link) for u in users]
-    )
-
-
-def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
-    """Tell the case's caseworkers something (by case code only, never contents)."""
-    _notify(users=_case_team_users(case), text=text, link=link or f"/casos/{case.pk}/")
-
-
-def _case_team_users(case: Case) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__organization_id=case.organization_id,
-            memberships__role=Role.CASEWORKER,
-            is_active=True,
-        ).distinct()
-    )
-
-
-@transaction.atomic
-def alert_raise(
-    *,
-    actor: User,
-    organization: Organization,
-    alert_type: str,
-    severity: str,
-    note: str = "",
-    case: Case | None = None,
-    intake_organization: Organization | None = None,
-    birth_date: date | None = None,
-    sex: str | None = None,
-    home: Point | None = None,
-) -> Alert:
-    """Raise an alert about a child; without a case, it starts an intake.
-
-    Any member of the network may raise one, in the name of an organization they
-    belong to. They need not (and usually may not) see the case: they learn only
-    that the alert reached the case team.
-    """
-    if organization.pk not in alert_organization_ids(user=actor):
-        raise PermissionDenied(_("You can only raise alerts in the name of your organization."))
-    started_intake = False
-    if case is None:
-        missing = {
-            name: _("This field is required to start an intake.")
-            for name, value in {
-                "intake_organization": intake_organization,
-                "birth_date": birth_date,
-                "sex": sex,
-                "home": home,
-            }.items()
-            if not value
-        }
-        if missing:
-            raise ValidationError(missing)
-        assert intake_organization and birth_date and sex and home  # for the type checker
-        case = Case(
-            organization=intake_organization,
-            birth_date=birth_date,
-            sex=sex,
-            home=home,
-            risk_level=severity,
-            access_route="referral",
-            admissibility=Admissibility.PENDING,
-        )
-        case.full_clean(exclude=["territory"])
-        case.save()
-        started_intake = True
-    elif case.status != CaseStatus.OPEN:
-        raise ValidationError({"case": _("The case is closed; raise the alert without a case.")})
-    alert = Alert(
-        case=case,
-        raised_by=actor,
-        raised_by_organization=organization,
-        alert_type=alert_type,
-        severity=severity,
-        note=note,
-        started_intake=started_intake,
-    )
-    alert.full_clean()
-    alert.save()
-    # An alert can only raise a case's risk: the team lowers it after assessing.
-    if RISK_BANDS.index(severity) > RISK_BANDS.index(case.risk_level):
-        case.risk_level = severity
-        case.save(update_fields=["risk_level", "last_modified"])
-    case_priority_refresh(case=case)
-    text = (
-        _("New intake %(code)s from an alert.") % {"code": case.code}
-        if started_intake
-        else _("New alert on case %(code)s.") % {"code": case.code}
-    )
-    _notify(users=_case_team_users(case), text=text, link=f"/casos/{case.pk}/")
-    return alert
-
-
-@transaction.atomic
-def alert_acknowledge(*, actor: User, alert: Alert, close: bool = False) -> Alert:
-    _require_case_team(actor=actor, case=alert.case)
-    alert.status = AlertStatus.CLOSED if close else AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = alert.acknowledged_at or timezone.now()
-    alert.acknowledged_by = alert.acknowledged_by or actor
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    case_priority_refresh(case=alert.case)
-    return alert
 
 
 # --- the policy and the scores ---------------------------------------------------------
@@ -819,9 +524,7 @@ def referral_transition(
             "service": referral.service.name,
             "status": ReferralStatus(to_status).label,
         }
-        _notify(
-            users=_case_team_users(referral.case), text=text, link=f"/casos/{referral.case_id}/"
-        )
+        case_team_notify(case=referral.case, text=text)
     # An answer ends the overdue component of the case's score.
     if frm == ReferralStatus.SENT and referral.case.status == CaseStatus.OPEN:
         case_priority_refresh(case=referral.case)
@@ -870,7 +573,7 @@ def referral_create(
     shared_note: str = "",
 ) -> Referral:
     """A draft referral: nothing reaches the provider until it is sent."""
-    _require_case_team(actor=actor, case=case)
+    case_team_require(actor=actor, case=case)
     if case.status != CaseStatus.OPEN:
         raise ValidationError({"case": _("The case is closed.")})
     if service.status != ServiceStatus.ACTIVE:
@@ -902,7 +605,7 @@ def referral_send(
     *, actor: User, referral: Referral, consent_override_reason: str = "", note: str = ""
 ) -> Referral:
     """Send with recorded consent, or with a documented reason for sending without it."""
-    _require_case_team(actor=actor, case=referral.case)
+    case_team_require(actor=actor, case=referral.case)
     consent = case_consent_for(case=referral.case, scope=ConsentScope.REFERRAL)
     if consent is None and not consent_override_reason.strip():
         raise ValidationError(
@@ -943,7 +646,7 @@ def referral_send(
         memberships__role=Role.PROVIDER,
         is_active=True,
     ).distinct()
-    _notify(
+    notification_send(
         users=staff,
         text=_("New referral %(code)s to %(service)s.")
         % {"code": case.code, "service": referral.service.name},
@@ -1022,11 +725,10 @@ def referrals_flag_overdue(*, now: datetime | None = None) -> int:
         .select_related("case", "service")
     )
     for referral in overdue:
-        _notify(
-            users=_case_team_users(referral.case),
+        case_team_notify(
+            case=referral.case,
             text=_("The answer to the referral of case %(code)s to %(service)s is overdue.")
             % {"code": referral.case.code, "service": referral.service.name},
-            link=f"/casos/{referral.case_id}/",
         )
     Referral.objects.filter(pk__in=[r.pk for r in overdue]).update(overdue_notified=True)
     if overdue:
@@ -1051,10 +753,3 @@ def referrals_expire(*, now: datetime | None = None, grace_days: int = 14) -> in
         )
         count += 1
     return count
-
-
-@transaction.atomic
-def notification_mark_read(*, user: User, notification_ids: Sequence[int]) -> int:
-    return Notification.objects.filter(
-        user=user, pk__in=notification_ids, read_at__isnull=True
-    ).update(read_at=timezone.now())

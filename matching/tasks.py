@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
 from matching.services import priority_recompute, referrals_expire, referrals_flag_overdue
 
@@ -28,11 +27,3 @@ def completion_model_train_task() -> str | None:
 
     model = completion_model_train()
     return str(model.pk) if model else None
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def cases_anonymise_expired_task() -> int:
-    """Nightly: closed cases past CASE_RETENTION_DAYS lose identity and free text."""
-    from matching.retention import cases_anonymise_expired
-
-    return cases_anonymise_expired()

@@ -9,6 +9,7 @@ import factory
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from accounts.models import Membership, Role, User
+from cases.models import Case
 from directory.models import (
     AccessRoute,
     Eligibility,
@@ -24,7 +25,6 @@ from directory.models import (
     Territory,
     TerritoryLevel,
 )
-from matching.models import Case
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:
@@ -166,9 +166,9 @@ def gap_cell(snapshot: Any, territory: Territory, term: Any, **figures: Any) -> 
 def referral_world() -> dict[str, Any]:
     """One case with a need and consent to refer, a service that may take the child at a
     provider with a user, and one it may not (from 14 years): the browser journeys' start."""
+    from cases.models import ConsentScope
+    from cases.services import case_need_add, consent_record
     from directory.models import TaxonomyTerm
-    from matching.models import ConsentScope
-    from matching.services import case_need_add, consent_record
 
     TerritoryFactory()
     provider_org = OrganizationFactory(name="Fundación Proveedora")

@@ -12,19 +12,13 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from accounts.models import Role, User
+from cases.models import Alert, AlertType, Case, CaseIdentity, CaseNeed
+from cases.services import consent_record
 from directory.models import Organization, Service, ServiceAtSite, TaxonomyTerm, Territory
 from gaps.inventory import gap_inventory_compute
 from gaps.services import network_snapshot_take
-from matching.models import (
-    Alert,
-    AlertType,
-    Case,
-    CaseIdentity,
-    CaseNeed,
-    Referral,
-    ReferralStatus,
-)
-from matching.services import consent_record, referral_create_and_send
+from matching.models import Referral, ReferralStatus
+from matching.services import referral_create_and_send
 from tests.factories import (
     OrganizationFactory,
     ServiceAtSiteFactory,

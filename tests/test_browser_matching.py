@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from matching.models import Case, Referral, ReferralStatus
+from cases.models import Case
+from matching.models import Referral, ReferralStatus
 from tests.browser import screenshot, sign_in
 from tests.factories import (
     referral_world,

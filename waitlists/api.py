@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
+from cases.selectors import case_team_organization_ids
 from config.api import CodeRelatedField, request_user
 from config.permissions import coordinator_require
 from directory.models import Service, TaxonomyTerm, Territory
 from matching.selectors import (
-    case_team_organization_ids,
     network_can_oversee,
     provider_organization_ids,
     referral_get_for_provider,

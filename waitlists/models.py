@@ -28,7 +28,7 @@ class Enrolment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        "matching.Case", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("case")
+        "cases.Case", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("case")
     )
     service_at_site = models.ForeignKey(
         "directory.ServiceAtSite",
@@ -96,7 +96,7 @@ class WaitlistEntry(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        "matching.Case",
+        "cases.Case",
         on_delete=models.PROTECT,
         related_name="waitlist_entries",
         verbose_name=_("case"),
@@ -205,7 +205,7 @@ class WaitlistEvent(models.Model):
     """Every step of a waitlist or a slot, append-only."""
 
     kind = models.CharField(max_length=10, choices=WaitlistEventKind.choices)
-    case = models.ForeignKey("matching.Case", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="+")
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.SET_NULL, null=True)
     enrolment = models.ForeignKey(Enrolment, on_delete=models.SET_NULL, null=True)

@@ -19,16 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from cases.models import Case
+from cases.services import case_team_notify
 from config.permissions import coordinator_require
 from directory.models import Eligibility, ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
 from directory.selectors import eligibility_service_areas, territory_descendant_ids
 from directory.services import service_at_site_lock
-from matching.models import Case
 from matching.options import case_eligibility_candidate
-from matching.services import (
-    case_team_notify,
-    referral_record_meeting_decision,
-)
+from matching.services import referral_record_meeting_decision
 from waitlists.allocation import (
     allocate,
     allocate_first_come_first_served,

@@ -21,12 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases.models import Case, CaseStatus
+from cases.selectors import case_can_work
+from cases.services import case_team_notify
 from directory.models import Eligibility, Service, ServiceAtSite, ServiceStatus
 from directory.services import service_at_site_lock
-from matching.models import Case, CaseStatus, Referral, ReferralStatus
+from matching.models import Referral, ReferralStatus
 from matching.options import case_eligibility_candidate
-from matching.selectors import case_can_work, provider_organization_ids
-from matching.services import case_team_notify, referral_transition
+from matching.selectors import provider_organization_ids
+from matching.services import referral_transition
 from waitlists.models import (
     ACTIVE_ENTRY_STATUSES,
     Enrolment,

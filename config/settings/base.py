@@ -63,7 +63,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "accounts",
+    "notifications",
     "directory",
+    "cases",
     "matching",
     "waitlists",
     "gaps",
@@ -276,8 +278,8 @@ CELERY_BEAT_SCHEDULE = {
         # The first day of each quarter reports on the quarter that just ended.
         "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
     },
-    "matching-anonymise-closed-cases": {
-        "task": "matching.tasks.cases_anonymise_expired_task",
+    "cases-anonymise-closed-cases": {
+        "task": "cases.tasks.cases_anonymise_expired_task",
         "schedule": crontab(hour=4, minute=30),
     },
     "matching-train-completion-model": {

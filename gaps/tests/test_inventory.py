@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.gis.geos import Point
 
+from cases.models import CaseNeed
 from directory.models import TaxonomyTerm
 from gaps.inventory import gap_inventory_compute, suppress_small
 from gaps.models import CategorySetting, GapCell, GapSnapshot
-from matching.models import CaseNeed
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of
 from waitlists.models import WaitlistEntry
 

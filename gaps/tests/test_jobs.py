@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from accounts.models import Role
+from cases.models import CaseNeed
 from directory.models import Eligibility, TaxonomyTerm, TerritoryLevel
 from gaps import services
 from gaps.inventory import gap_inventory_compute, gap_territory_chunks
@@ -30,7 +31,7 @@ from gaps.services import (
     quarter_last_completed,
     quarter_parse,
 )
-from matching.models import CaseNeed, Referral, ReferralStatus
+from matching.models import Referral, ReferralStatus
 from tests.factories import (
     CaseFactory,
     OrganizationFactory,

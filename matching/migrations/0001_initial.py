@@ -6,7 +6,7 @@ import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import matching.models
+import cases.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             name='Case',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('code', models.CharField(default=matching.models.case_code_new, editable=False, max_length=20, unique=True, verbose_name='case code')),
+                ('code', models.CharField(default=cases.models.case_code_new, editable=False, max_length=20, unique=True, verbose_name='case code')),
                 ('birth_date', models.DateField(verbose_name='birth date')),
                 ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other / non-binary')], max_length=10, verbose_name='sex')),
                 ('home', django.contrib.gis.db.models.fields.PointField(geography=True, srid=4326, verbose_name='home location')),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cases.services import case_need_add
 from directory.models import RiskLevel, TaxonomyTerm
-from matching.services import case_need_add
 from tests.factories import TerritoryFactory, case_of
 
 PSYCH = "specialized.psychological_care"

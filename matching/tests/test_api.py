@@ -8,8 +8,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from cases.models import Case
 from directory.models import TaxonomyTerm
-from matching.models import Case, Referral, ReferralStatus
+from matching.models import Referral, ReferralStatus
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
 
 pytestmark = pytest.mark.django_db

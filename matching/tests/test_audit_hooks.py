@@ -10,13 +10,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditEntry, AuditRecordType
-from matching.models import ConsentScope, Referral, ReferralStatus
-from matching.services import (
-    alert_raise,
-    consent_record,
-    referral_create,
-    referral_send,
-)
+from cases.models import ConsentScope
+from cases.services import alert_raise, consent_record
+from matching.models import Referral, ReferralStatus
+from matching.services import referral_create, referral_send
 from matching.views.common import OVERRIDE_REASON_CHARS
 from tests.factories import ServiceAtSiteFactory, case_of, user_with_role
 

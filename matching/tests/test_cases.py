@@ -8,16 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
+from cases.models import Case, CaseIdentity, CaseStatus
+from cases.selectors import case_get_for_user, case_list_for_user
+from cases.services import case_close, case_create, case_update
 from directory.models import RiskLevel, TaxonomyTerm
-from matching.models import Case, CaseIdentity, CaseStatus, PriorityPolicy
-from matching.selectors import case_get_for_user, case_list_for_user, case_priority_explain
-from matching.services import (
-    case_close,
-    case_create,
-    case_update,
-    policy_publish,
-    priority_recompute,
-)
+from matching.models import PriorityPolicy
+from matching.selectors import case_priority_explain
+from matching.services import policy_publish, priority_recompute
 from tests.factories import TerritoryFactory, case_of, user_with_role
 
 pytestmark = pytest.mark.django_db

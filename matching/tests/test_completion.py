@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 
 from accounts.models import User
+from cases.models import Case, CaseNeed
 from directory.models import (
     AccessRoute,
     Modality,
@@ -40,7 +41,7 @@ from matching.completion import (
     completion_probability,
     completion_training_rows,
 )
-from matching.models import Case, CaseNeed, CompletionModel, Referral, ReferralStatus
+from matching.models import CompletionModel, Referral, ReferralStatus
 
 SANTIAGO = ZoneInfo("America/Santiago")
 FAILURES = (

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Count, F
 
 from accounts.models import Role, User
+from cases.models import Alert, Case, CaseNeed, CaseStatus, Consent
+from cases.selectors import case_list_for_user, case_list_multiple_alerts
 from directory.demo import demo_municipality_generate
 from directory.models import (
     Organization,
@@ -16,25 +18,10 @@ from directory.models import (
 )
 from directory.selectors import territory_for_point
 from matching.demo import cases_bulk_generate, demo_cases_load
-from matching.models import (
-    Alert,
-    Case,
-    CaseNeed,
-    CaseStatus,
-    Consent,
-    Notification,
-    Referral,
-    ReferralEvent,
-    ReferralStatus,
-)
-from matching.selectors import (
-    case_list_for_user,
-    case_list_multiple_alerts,
-    policy_current,
-    referral_list_for_provider,
-    referral_list_overdue,
-)
+from matching.models import Referral, ReferralEvent, ReferralStatus
+from matching.selectors import policy_current, referral_list_for_provider, referral_list_overdue
 from matching.services import priority_recompute
+from notifications.models import Notification
 from tests.factories import user_with_role
 from waitlists.models import Enrolment, SlotOffer, WaitlistEntry, WaitlistEvent
 

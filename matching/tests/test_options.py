@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.gis.geos import Point
 
+from cases.models import ConsentScope
+from cases.services import case_need_add, consent_record
 from directory.models import Eligibility, ServiceStatus, TaxonomyTerm
-from matching.models import ConsentScope, ReferralStatus
+from matching.models import ReferralStatus
 from matching.options import referral_options
-from matching.services import case_need_add, consent_record, referral_create, referral_transition
+from matching.services import referral_create, referral_transition
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of
 
 pytestmark = pytest.mark.django_db

@@ -153,7 +153,7 @@ def test_the_default_policy_is_published_as_version_one():
 
 def _expected(case, *, policy, now):
     """The score and components of a case, worked out here from its fields."""
-    from matching.models import RISK_BANDS, Alert
+    from cases.models import RISK_BANDS, Alert
 
     alerts = Alert.objects.filter(
         case=case, created__gte=now - timedelta(days=policy.alert_window_days)
@@ -177,8 +177,8 @@ def _expected(case, *, policy, now):
 
 @pytest.fixture
 def mixed_cases(caseworker):
+    from cases.models import Alert
     from directory.models import RiskLevel
-    from matching.models import Alert
     from tests.factories import case_of
 
     now = timezone.now()
@@ -205,7 +205,7 @@ def mixed_cases(caseworker):
 
 
 def _nightly_run_stores_what_the_fields_give(mixed_cases):
-    from matching.models import Case
+    from cases.models import Case
     from matching.selectors import policy_current
     from matching.services import priority_recompute
 
@@ -237,7 +237,7 @@ def test_parallel_writers_store_the_same_as_one(mixed_cases, settings):
 
 @pytest.mark.django_db
 def test_a_run_with_nothing_new_rewrites_no_case(mixed_cases):
-    from matching.models import Case
+    from cases.models import Case
     from matching.services import priority_recompute
 
     priority_recompute()  # the alerts raised after scoring count now
@@ -248,7 +248,7 @@ def test_a_run_with_nothing_new_rewrites_no_case(mixed_cases):
 
 @pytest.mark.django_db
 def test_a_change_in_one_component_alone_is_written(mixed_cases):
-    from matching.models import Case
+    from cases.models import Case
     from matching.services import priority_recompute
 
     case = mixed_cases[1]

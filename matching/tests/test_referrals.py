@@ -7,33 +7,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
+from cases.models import AlertStatus, Case, ConsentScope, NeedStatus
+from cases.selectors import case_list_multiple_alerts
+from cases.services import alert_acknowledge, alert_raise, case_need_add, consent_record
 from directory.models import RiskLevel, TaxonomyTerm
-from matching.models import (
-    AlertStatus,
-    Case,
-    ConsentScope,
-    NeedStatus,
-    Notification,
-    ReferralEvent,
-    ReferralStatus,
-)
-from matching.selectors import (
-    case_list_multiple_alerts,
-    referral_get_for_provider,
-    referral_list_overdue,
-    referral_packet,
-)
+from matching.models import ReferralEvent, ReferralStatus
+from matching.selectors import referral_get_for_provider, referral_list_overdue, referral_packet
 from matching.services import (
-    alert_acknowledge,
-    alert_raise,
-    case_need_add,
-    consent_record,
     referral_create,
     referral_send,
     referral_transition,
     referrals_expire,
     referrals_flag_overdue,
 )
+from notifications.models import Notification
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -280,8 +267,8 @@ def test_nobody_raises_an_alert_in_the_name_of_an_organization_they_do_not_belon
 
 
 def test_a_consent_withdrawn_no_longer_covers_referrals(caseworker, case):
-    from matching.selectors import case_consent_for
-    from matching.services import consent_withdraw
+    from cases.selectors import case_consent_for
+    from cases.services import consent_withdraw
 
     consent = case_consent_for(case=case)
     assert consent is not None

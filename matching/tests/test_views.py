@@ -11,27 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from cases.models import Alert, AlertStatus, Case, CaseStatus, Consent, ConsentScope
+from cases.services import alert_raise, case_need_add, consent_record
 from directory.models import RiskLevel
-from matching.models import (
-    Alert,
-    AlertStatus,
-    Case,
-    CaseStatus,
-    Consent,
-    ConsentScope,
-    Notification,
-    PriorityPolicy,
-    Referral,
-    ReferralStatus,
-)
-from matching.services import (
-    alert_raise,
-    case_need_add,
-    consent_record,
-    referral_create,
-    referral_send,
-    referral_transition,
-)
+from matching.models import PriorityPolicy, Referral, ReferralStatus
+from matching.services import referral_create, referral_send, referral_transition
+from notifications.models import Notification
 from tests.factories import (
     OrganizationFactory,
     ServiceAtSiteFactory,

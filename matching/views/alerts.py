@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
+from cases.selectors import alert_can_raise, alert_organization_ids
+from cases.services import alert_raise
 from directory.models import Organization
 from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
-from matching.selectors import alert_can_raise, alert_organization_ids
-from matching.services import alert_raise
 from matching.views.common import actor_of
 
 

@@ -20,6 +20,22 @@ from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.selectors import audit_entries_for_case
 from audit.services import audit_record
+from cases.models import (
+    AlertStatus,
+    Case,
+    CaseNeed,
+    CaseStatus,
+    ConsentScope,
+    NeedStatus,
+    VulnerabilityFactor,
+)
+from cases.selectors import (
+    alert_inbox_for_case_team,
+    case_consent_for,
+    case_list_for_user,
+    case_team_organization_ids,
+)
+from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
 from directory.selectors import format_distance
 from matching.forms import (
     HOME_FIELDS,
@@ -33,35 +49,11 @@ from matching.forms import (
     add_service_errors,
     case_team_organizations,
 )
-from matching.models import (
-    AlertStatus,
-    Case,
-    CaseNeed,
-    CaseStatus,
-    ConsentScope,
-    NeedStatus,
-    ReferralEvent,
-    ReferralStatus,
-    VulnerabilityFactor,
-)
+from matching.models import ReferralEvent, ReferralStatus
 from matching.options import CANDIDATES, ReferralOption, ReferralOptions, referral_options
-from matching.selectors import (
-    alert_inbox_for_case_team,
-    case_consent_for,
-    case_list_for_user,
-    case_plan,
-    case_priority_explain,
-    case_team_organization_ids,
-    notification_list_unread,
-    referral_get_for_case_team,
-)
+from matching.selectors import case_plan, case_priority_explain, referral_get_for_case_team
 from matching.services import (
     CASE_TEAM,
-    alert_acknowledge,
-    case_create,
-    case_need_add,
-    consent_record,
-    notification_mark_read,
     referral_allowed_moves,
     referral_create,
     referral_send,
@@ -78,6 +70,8 @@ from matching.views.common import (
     safe_link,
     uuid_or_404,
 )
+from notifications.selectors import notification_list_unread
+from notifications.services import notification_mark_read
 
 OPTIONS_SHOWN = 10
 CASES_PER_PAGE = 50

@@ -23,8 +23,9 @@ from accounts.models import User
 from accounts.selectors import user_has_role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import AnyRequest, audit_record
-from matching.models import Alert, Case, Referral
-from matching.selectors import case_get_for_user
+from cases.models import Alert, Case
+from cases.selectors import case_get_for_user
+from matching.models import Referral
 
 View = Callable[..., HttpResponse]
 

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
 from audit.models import AuditRecordType
+from cases.selectors import case_list_multiple_alerts
 from matching.forms import PolicyPublishForm, add_service_errors
 from matching.models import PriorityPolicy
-from matching.selectors import case_list_multiple_alerts, policy_current, referral_list_overdue
+from matching.selectors import policy_current, referral_list_overdue
 from matching.services import POLICY_FIELDS, policy_publish
 from matching.views.common import actor_of, audit_list, role_required
 

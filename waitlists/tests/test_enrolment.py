@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
+from cases.services import case_update
 from directory.models import RiskLevel
 from matching.models import Referral, ReferralStatus
-from matching.services import case_update
 from tests.factories import CaseFactory, ServiceAtSiteFactory, case_of, user_with_role
 from waitlists.models import (
     Enrolment,

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
+from cases.models import Case
 from matching.forms import add_service_errors
-from matching.models import Case
 from matching.views.common import actor_of, audit_refused, case_or_404, role_required
 from waitlists.forms import OfferAnswerForm, WaitlistWithdrawForm
 from waitlists.models import ACTIVE_ENTRY_STATUSES, OfferStatus, SlotOffer, WaitlistEntry

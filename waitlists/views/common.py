@@ -10,7 +10,8 @@ from uuid import UUID
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import AnyRequest, audit_record, audit_record_cases
-from matching.models import Case, Referral
+from cases.models import Case
+from matching.models import Referral
 from waitlists.models import AllocationRound, Enrolment
 from waitlists.services import Placement
 

@@ -13,9 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEntry
-from directory.models import TaxonomyTerm
-from gaps.network import network_facts
-from matching.models import (
+from cases.models import (
     Alert,
     AlertType,
     Case,
@@ -24,12 +22,12 @@ from matching.models import (
     CaseStatus,
     Consent,
     ConsentScope,
-    Referral,
-    ReferralEvent,
-    ReferralStatus,
 )
-from matching.retention import cases_anonymise_expired
-from matching.tasks import cases_anonymise_expired_task
+from cases.retention import cases_anonymise_expired
+from cases.tasks import cases_anonymise_expired_task
+from directory.models import TaxonomyTerm
+from gaps.network import network_facts
+from matching.models import Referral, ReferralEvent, ReferralStatus
 from tests.factories import ServiceAtSiteFactory, case_of
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +196,7 @@ def test_running_again_changes_nothing(caseworker):
 def test_each_anonymised_case_is_audited_by_the_system_and_logged_by_count_only(caseworker, caplog):
     first = _closed_case(caseworker, days_ago=RETENTION_DAYS + 1)
     second = _closed_case(caseworker, days_ago=RETENTION_DAYS + 400)
-    with caplog.at_level(logging.INFO, logger="matching.retention"):
+    with caplog.at_level(logging.INFO, logger="cases.retention"):
         assert cases_anonymise_expired(batch_size=1) == 2
 
     entries = AuditEntry.objects.filter(action=AuditAction.ANONYMISE)

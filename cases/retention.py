@@ -10,8 +10,11 @@ territory (never outside it, unlike a centroid of a concave or split territory).
 What stays, so that gaps, waitlist and network indicators still count the case: its
 code, territory, sex, risk level, flags and vulnerability factors, needs and their
 statuses, referrals with their services, states and dates, consents' scopes and dates,
-enrolments and waitlist history. Matching keeps no simple_history tables, so there are
-no historical copies of an identity to purge.
+enrolments and waitlist history. The case file keeps no simple_history tables, so there
+are no historical copies of an identity to purge.
+
+The case file anonymises its own records here; the apps above blank theirs when
+``cases.signals.cases_anonymising`` is sent, in the same transaction.
 """
 
 from __future__ import annotations
@@ -27,17 +30,8 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record_cases
-from matching.models import (
-    Alert,
-    Case,
-    CaseIdentity,
-    CaseNeed,
-    CaseStatus,
-    Consent,
-    Referral,
-    ReferralEvent,
-)
-from waitlists.models import WaitlistEvent
+from cases.models import Alert, Case, CaseIdentity, CaseNeed, CaseStatus, Consent
+from cases.signals import cases_anonymising
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +80,10 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     CaseIdentity.objects.filter(case_id__in=ids).delete()
     CaseNeed.objects.filter(case_id__in=ids).update(note="")
     Alert.objects.filter(case_id__in=ids).update(note="")
-    Referral.objects.filter(case_id__in=ids).update(
-        shared_note="", consent_override_reason="", feedback=""
-    )
-    ReferralEvent.objects.filter(referral__case_id__in=ids).update(note="")
-    WaitlistEvent.objects.filter(case_id__in=ids).update(note="")
     Consent.objects.filter(case_id__in=ids).update(given_by="")
+    # Referrals, waitlist events and the rest of each app's records about these cases
+    # are blanked by that app, in this transaction (see cases.signals).
+    cases_anonymising.send(sender=Case, case_ids=ids)
     with connection.cursor() as cursor:
         cursor.execute(COARSEN_SQL, [now, now, ids])
     audit_record_cases(

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from matching.retention import cases_anonymise_expired, retention_days
+from cases.retention import cases_anonymise_expired, retention_days
 
 
 class Command(BaseCommand):

@@ -1,0 +1,97 @@
+"""Reads of the case file, and who may see which case.
+
+Who sees what:
+- caseworkers of the owning organization work a case: its record, needs, consents and
+  alerts; nobody else reads the case file;
+- coordinators see the network's operational views (cases with multiple alerts: code,
+  team, priority), never the case contents;
+- any member of the network may raise an alert, learning nothing about the case.
+Records one may not see are answered as if they did not exist (404), not 403.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Role, User
+from accounts.selectors import AnyUser, user_organization_ids, user_roles
+from cases.models import Alert, AlertStatus, Case, CaseStatus, Consent, ConsentScope
+
+# --- permissions ---------------------------------------------------------------
+
+
+def case_team_organization_ids(*, user: AnyUser) -> set[UUID]:
+    return user_organization_ids(user=user, role=Role.CASEWORKER)
+
+
+def case_can_work(*, user: AnyUser, case: Case) -> bool:
+    return case.organization_id in case_team_organization_ids(user=user)
+
+
+def case_list_for_user(*, user: AnyUser) -> QuerySet[Case]:
+    """The cases a user may work: those of their caseworker teams, nothing else."""
+    return Case.objects.filter(organization_id__in=case_team_organization_ids(user=user))
+
+
+def case_get_for_user(*, user: AnyUser, case_id: UUID) -> Case | None:
+    return (
+        case_list_for_user(user=user)
+        .select_related("territory", "organization", "caseworker", "priority_policy")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_team_users(*, case: Case) -> list[User]:
+    """The active caseworkers of the team that owns the case: who is told about it."""
+    return list(
+        User.objects.filter(
+            memberships__organization_id=case.organization_id,
+            memberships__role=Role.CASEWORKER,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def alert_can_raise(*, user: AnyUser) -> bool:
+    return user.is_authenticated and bool(user_roles(user=user) - {Role.ADMINISTRATOR})
+
+
+def alert_organization_ids(*, user: AnyUser) -> set[UUID]:
+    """Organizations in whose name the user may raise an alert: any membership."""
+    ids: set[UUID] = set()
+    for role in (Role.CASEWORKER, Role.PROVIDER, Role.COORDINATOR, Role.PLANNER):
+        ids |= user_organization_ids(user=user, role=role)
+    return ids
+
+
+# --- the case file ------------------------------------------------------------------
+
+
+def case_consent_for(*, case: Case, scope: str = ConsentScope.REFERRAL) -> Consent | None:
+    for consent in case.consents.filter(withdrawn_at__isnull=True):
+        if consent.covers(scope):
+            return consent
+    return None
+
+
+def alert_inbox_for_case_team(*, user: AnyUser) -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(case__organization_id__in=case_team_organization_ids(user=user))
+        .exclude(status=AlertStatus.CLOSED)
+        .select_related("case", "raised_by_organization")
+        .order_by("status", "-created")
+    )
+
+
+def case_list_multiple_alerts() -> QuerySet[Case]:
+    return (
+        Case.objects.filter(status=CaseStatus.OPEN, multiple_alerts=True)
+        .select_related("organization", "territory")
+        .annotate(
+            open_alerts=Count("alerts", filter=~Q(alerts__status=AlertStatus.CLOSED)),
+        )
+        .order_by("-priority_score", "requested_at")
+    )

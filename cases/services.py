@@ -1,0 +1,287 @@
+"""Writes of the case file: cases, admissibility, closing, needs, consents, alerts.
+
+What the apps above must do when a case changes (rescoring, withdrawing referrals) is
+not called from here: it is connected to the signals of ``cases.signals``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import (
+    RISK_BANDS,
+    Admissibility,
+    Alert,
+    AlertStatus,
+    Case,
+    CaseIdentity,
+    CaseNeed,
+    CaseStatus,
+    Consent,
+    NeedStatus,
+)
+from cases.selectors import alert_organization_ids, case_can_work, case_team_users
+from cases.signals import case_changed, case_closing
+from directory.models import Organization, TaxonomyTerm
+from notifications.services import notification_send
+
+
+def case_team_require(*, actor: User, case: Case) -> None:
+    """Refuse anyone but the case's own team (every write of the case file starts here)."""
+    if not case_can_work(user=actor, case=case):
+        raise PermissionDenied(_("Only the team that owns the case can work on it."))
+
+
+# --- cases -------------------------------------------------------------------------
+
+CASE_FIELDS = {
+    "birth_date",
+    "sex",
+    "home",
+    "risk_level",
+    "urgent_safety",
+    "vulnerability_factors",
+    "has_judicial_order",
+    "access_route",
+    "caseworker",
+}
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    organization: Organization,
+    birth_date: date,
+    sex: str,
+    home: Point,
+    risk_level: str,
+    access_route: str,
+    needs: Sequence[TaxonomyTerm] = (),
+    urgent_safety: bool = False,
+    vulnerability_factors: Sequence[str] = (),
+    has_judicial_order: bool = False,
+    requested_at: datetime | None = None,
+    full_name: str = "",
+    national_id: str = "",
+) -> Case:
+    case = Case(
+        organization=organization,
+        caseworker=actor,
+        birth_date=birth_date,
+        sex=sex,
+        home=home,
+        risk_level=risk_level,
+        access_route=access_route,
+        urgent_safety=urgent_safety,
+        vulnerability_factors=list(vulnerability_factors),
+        has_judicial_order=has_judicial_order,
+        requested_at=requested_at or timezone.now(),
+    )
+    case_team_require(actor=actor, case=case)
+    case.full_clean(exclude=["territory"])
+    case.save()
+    for term in needs:
+        CaseNeed.objects.create(case=case, term=term)
+    if full_name:
+        CaseIdentity.objects.create(case=case, full_name=full_name, national_id=national_id)
+    case_changed.send(sender=Case, case=case)
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case, **fields: Any) -> Case:
+    case_team_require(actor=actor, case=case)
+    unknown = set(fields) - CASE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable through case_update: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.full_clean(exclude=["territory"])
+    case.save()
+    case_changed.send(sender=Case, case=case)
+    return case
+
+
+@transaction.atomic
+def case_admissibility_decide(
+    *, actor: User, case: Case, admissibility: str, reason: str = ""
+) -> Case:
+    case_team_require(actor=actor, case=case)
+    case.admissibility = admissibility
+    case.admissibility_reason = reason
+    case.full_clean(exclude=["territory"])
+    case.save(update_fields=["admissibility", "admissibility_reason", "last_modified"])
+    if admissibility == Admissibility.NOT_ADMITTED:
+        case_close(actor=actor, case=case, reason="not_admitted")
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor: User, case: Case, reason: str) -> Case:
+    case_team_require(actor=actor, case=case)
+    if not reason:
+        raise ValidationError({"close_reason": _("Say why the case is closed.")})
+    # matching withdraws the open referrals (freeing their slots) before the case closes.
+    case_closing.send(sender=Case, case=case, actor=actor)
+    case.status = CaseStatus.CLOSED
+    case.close_reason = reason
+    case.closed_at = timezone.now()
+    case.full_clean(exclude=["territory"])
+    case.save(update_fields=["status", "close_reason", "closed_at", "last_modified"])
+    return case
+
+
+@transaction.atomic
+def case_need_add(*, actor: User, case: Case, term: TaxonomyTerm, note: str = "") -> CaseNeed:
+    case_team_require(actor=actor, case=case)
+    need, created = CaseNeed.objects.get_or_create(case=case, term=term, defaults={"note": note})
+    if not created and need.status in (NeedStatus.MET, NeedStatus.DROPPED):
+        need.status = NeedStatus.OPEN
+        need.save(update_fields=["status"])
+    return need
+
+
+@transaction.atomic
+def case_need_set_status(*, actor: User, need: CaseNeed, status: str) -> CaseNeed:
+    case_team_require(actor=actor, case=need.case)
+    need.status = status
+    need.full_clean()
+    need.save(update_fields=["status"])
+    return need
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    case: Case,
+    given_by: str,
+    scopes: Sequence[str],
+    given_at: datetime | None = None,
+) -> Consent:
+    case_team_require(actor=actor, case=case)
+    consent = Consent(
+        case=case,
+        given_by=given_by,
+        scopes=list(scopes),
+        given_at=given_at or timezone.now(),
+        recorded_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
+    case_team_require(actor=actor, case=consent.case)
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+# --- alerts --------------------------------------------------------------------------
+
+
+def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
+    """Tell the case's caseworkers something (by case code only, never contents)."""
+    notification_send(
+        users=case_team_users(case=case), text=text, link=link or f"/casos/{case.pk}/"
+    )
+
+
+@transaction.atomic
+def alert_raise(
+    *,
+    actor: User,
+    organization: Organization,
+    alert_type: str,
+    severity: str,
+    note: str = "",
+    case: Case | None = None,
+    intake_organization: Organization | None = None,
+    birth_date: date | None = None,
+    sex: str | None = None,
+    home: Point | None = None,
+) -> Alert:
+    """Raise an alert about a child; without a case, it starts an intake.
+
+    Any member of the network may raise one, in the name of an organization they
+    belong to. They need not (and usually may not) see the case: they learn only
+    that the alert reached the case team.
+    """
+    if organization.pk not in alert_organization_ids(user=actor):
+        raise PermissionDenied(_("You can only raise alerts in the name of your organization."))
+    started_intake = False
+    if case is None:
+        missing = {
+            name: _("This field is required to start an intake.")
+            for name, value in {
+                "intake_organization": intake_organization,
+                "birth_date": birth_date,
+                "sex": sex,
+                "home": home,
+            }.items()
+            if not value
+        }
+        if missing:
+            raise ValidationError(missing)
+        assert intake_organization and birth_date and sex and home  # for the type checker
+        case = Case(
+            organization=intake_organization,
+            birth_date=birth_date,
+            sex=sex,
+            home=home,
+            risk_level=severity,
+            access_route="referral",
+            admissibility=Admissibility.PENDING,
+        )
+        case.full_clean(exclude=["territory"])
+        case.save()
+        started_intake = True
+    elif case.status != CaseStatus.OPEN:
+        raise ValidationError({"case": _("The case is closed; raise the alert without a case.")})
+    alert = Alert(
+        case=case,
+        raised_by=actor,
+        raised_by_organization=organization,
+        alert_type=alert_type,
+        severity=severity,
+        note=note,
+        started_intake=started_intake,
+    )
+    alert.full_clean()
+    alert.save()
+    # An alert can only raise a case's risk: the team lowers it after assessing.
+    if RISK_BANDS.index(severity) > RISK_BANDS.index(case.risk_level):
+        case.risk_level = severity
+        case.save(update_fields=["risk_level", "last_modified"])
+    case_changed.send(sender=Case, case=case)
+    text = (
+        _("New intake %(code)s from an alert.") % {"code": case.code}
+        if started_intake
+        else _("New alert on case %(code)s.") % {"code": case.code}
+    )
+    case_team_notify(case=case, text=text)
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: Alert, close: bool = False) -> Alert:
+    case_team_require(actor=actor, case=alert.case)
+    alert.status = AlertStatus.CLOSED if close else AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = alert.acknowledged_at or timezone.now()
+    alert.acknowledged_by = alert.acknowledged_by or actor
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    case_changed.send(sender=Case, case=alert.case)
+    return alert

@@ -1,0 +1,52 @@
+"""What matching does when the case file changes: connected to ``cases.signals``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import Case
+from cases.signals import case_changed, case_closing, cases_anonymising
+from matching.models import Referral, ReferralEvent, ReferralStatus
+from matching.services import case_priority_refresh, referral_transition
+
+
+def on_case_changed(*, case: Case, **_kwargs: Any) -> None:
+    case_priority_refresh(case=case)
+
+
+def on_case_closing(*, case: Case, actor: User, **_kwargs: Any) -> None:
+    open_referrals = case.referrals.filter(
+        status__in=[
+            ReferralStatus.DRAFT,
+            ReferralStatus.SENT,
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.WAITING,
+        ]
+    )
+    for referral in open_referrals:
+        referral_transition(
+            actor=actor,
+            referral=referral,
+            to_status=ReferralStatus.WITHDRAWN,
+            note=_("The case was closed."),
+        )
+
+
+def on_cases_anonymising(*, case_ids: Sequence[UUID], **_kwargs: Any) -> None:
+    # Free text that may describe the child or name people; states and dates stay.
+    Referral.objects.filter(case_id__in=case_ids).update(
+        shared_note="", consent_override_reason="", feedback=""
+    )
+    ReferralEvent.objects.filter(referral__case_id__in=case_ids).update(note="")
+
+
+def receivers_connect() -> None:
+    # dispatch_uid: ready() may run twice (the test runner, autoreload); connect once.
+    case_changed.connect(on_case_changed, sender=Case, dispatch_uid="matching.rescore")
+    case_closing.connect(on_case_closing, sender=Case, dispatch_uid="matching.withdraw")
+    cases_anonymising.connect(on_cases_anonymising, sender=Case, dispatch_uid="matching.anonymise")

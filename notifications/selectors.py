@@ -1,0 +1,16 @@
+"""Reads of notifications: each user reads their own, nobody else's."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.selectors import AnyUser
+from notifications.models import Notification
+
+
+def notification_list_unread(*, user: AnyUser) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=user.pk or 0, read_at__isnull=True).order_by(
+        "-created"
+    )
