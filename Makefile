@@ -4,7 +4,7 @@
 run: setup
 	bash scripts/run.sh
 
-## make test: install what is missing, run ruff, mypy, makemigrations --check and pytest
+## make test: install what is missing, run ruff, mypy, import-linter, makemigrations --check and pytest
 test: setup
 	bash scripts/test.sh
 

@@ -7,11 +7,15 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import STAFF_ROLES, ApiToken, Membership, User
-from directory.models import Organization
+
+# Memberships point at ``directory.Organization`` by its app label only: accounts sits
+# below directory and never imports it, so an organization is typed as a model here.
+Organization = Model
 
 API_TOKEN_PREFIX = "pte_"  # noqa: S105 -- a visible label, not a secret
 # last_used is a hint for the person who reviews their tokens, not an audit trail:

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from audit.models import AuditEntry
+from audit.hooks import audit_case_of_record
+from audit.models import AuditAction, AuditEntry
 
 # Pages pass Django's request, the API DRF's (which proxies the same META, path, user).
 AnyRequest = HttpRequest | Request
@@ -132,3 +133,30 @@ def audit_record_cases(
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
+
+
+def audit_refused(request: AnyRequest, *, record_type: str, record_id: Any) -> None:
+    """Someone asked for a record they may not see. They get a 404; the log keeps it.
+
+    Refusals are worth recording: one user probing other teams' cases is exactly what
+    the log is for, and the 404 alone would leave no trace.
+    """
+    case_id, code = audit_case_of_record(record_type=record_type, record_id=record_id)
+    audit_record(
+        request=request,
+        action=AuditAction.REFUSED,
+        record_type=record_type,
+        record_id=record_id,
+        case_id=case_id,
+        case_code=code,
+    )
+
+
+def audit_list(request: AnyRequest, *, record_type: str, count: int, page: int = 1) -> None:
+    """A list view: one entry with how many rows it showed, not one per row."""
+    audit_record(
+        request=request,
+        action=AuditAction.LIST,
+        record_type=record_type,
+        detail=f"rows={count} page={page}",
+    )

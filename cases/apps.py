@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Case file")
+
+    def ready(self) -> None:
+        from audit.hooks import audit_case_resolver_register, resolver_from_queryset
+        from audit.models import AuditRecordType
+        from cases.models import Alert, Case
+
+        audit_case_resolver_register(
+            record_type=AuditRecordType.CASE,
+            resolver=resolver_from_queryset(
+                queryset=Case.objects.all(), case_id_field="id", case_code_field="code"
+            ),
+        )
+        audit_case_resolver_register(
+            record_type=AuditRecordType.ALERT,
+            resolver=resolver_from_queryset(
+                queryset=Alert.objects.all(), case_id_field="case_id", case_code_field="case__code"
+            ),
+        )

@@ -25,7 +25,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # A value PostgreSQL refuses (a NUL character in text, a number out of range)
         # that slipped past a serializer: it came from the request, so it is the client's
         # mistake. Logged without the value, so the field can be validated properly
-        # (config.api.text_without_nul, CodeRelatedField), naming itself in the answer.
+        # (web.api.text_without_nul, CodeRelatedField), naming itself in the answer.
         view = type(context.get("view")).__name__
         logger.warning("%s: input refused by the database: %s", view, type(exc.__cause__))
         exc = ValidationError(

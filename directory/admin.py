@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.selectors import user_is_coordinator
 from directory.models import (
     Eligibility,
     Organization,
@@ -32,7 +33,6 @@ from directory.models import (
 from directory.selectors import (
     directory_can_add_offer,
     directory_can_read,
-    directory_is_coordinator,
     organization_can_edit_offer,
     organization_can_manage,
     organization_ids_editable_by,
@@ -91,13 +91,13 @@ class CoordinatorOnlyMixin:
         return directory_can_read(user=request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return directory_is_coordinator(user=request.user)
+        return user_is_coordinator(user=request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return directory_is_coordinator(user=request.user)
+        return user_is_coordinator(user=request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return directory_is_coordinator(user=request.user)
+        return user_is_coordinator(user=request.user)
 
 
 class OwnOrganizationChoicesMixin:

@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import CodeRelatedField
 from directory.models import TaxonomyTerm
 from gaps.forms import period_error
 from gaps.models import GapSnapshot
@@ -35,6 +34,7 @@ from gaps.selectors import (
     network_snapshot_latest,
     network_snapshot_summary,
 )
+from web.api import CodeRelatedField
 
 
 class CanReadGaps(BasePermission):

@@ -8,42 +8,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
+from accounts.gates import actor_of, coordinator_required
 from directory.editing import service_area_set, site_move
 from directory.models import Eligibility, Service, Site, Territory
-from directory.selectors import directory_is_coordinator
 from maps.forms import ServiceAreaForm, SiteLocationForm
 
 View = Callable[..., HttpResponse]
 SEARCH_LIMIT = 30
-
-
-def coordinator_required(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not directory_is_coordinator(user=request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @require_GET
@@ -78,7 +59,7 @@ def site_edit(request: HttpRequest, site_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         point = Point(form.cleaned_data["lon"], form.cleaned_data["lat"], srid=4326)
         try:
-            site_move(actor=_actor(request), site=site, point=point)
+            site_move(actor=actor_of(request), site=site, point=point)
         except ValidationError as error:
             for message in error.message_dict.get("point", error.messages):
                 form.add_error("lat", message)
@@ -112,7 +93,7 @@ def service_area_edit(request: HttpRequest, service_id: uuid.UUID) -> HttpRespon
     )
     if request.method == "POST" and form.is_valid():
         result = service_area_set(
-            actor=_actor(request),
+            actor=actor_of(request),
             service=service,
             territories=form.cleaned_data["territories"],
             shape=form.cleaned_data["shape"],

@@ -24,8 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.gates import coordinator_require, request_user
 from audit.models import AuditAction, AuditRecordType
-from audit.services import audit_record
+from audit.services import audit_list, audit_record, audit_refused
 from cases.models import AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
 from cases.selectors import (
     alert_organization_ids,
@@ -35,8 +36,6 @@ from cases.selectors import (
     case_team_organization_ids,
 )
 from cases.services import alert_raise, case_create, case_update, consent_record
-from config.api import CodeRelatedField, request_user
-from config.permissions import coordinator_require
 from directory.models import (
     AccessRoute,
     Organization,
@@ -64,12 +63,8 @@ from matching.services import (
     referral_send,
     referral_transition,
 )
-from matching.views.common import (
-    audit_list,
-    audit_referral_moved,
-    audit_referral_sent,
-    audit_refused,
-)
+from matching.views.common import audit_referral_moved, audit_referral_sent
+from web.api import CodeRelatedField
 
 # As the page's form: long enough to explain (the audit log keeps its
 # first 200 characters), short enough that nobody pastes a file into it.

@@ -7,6 +7,17 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Prioritization and referrals")
 
     def ready(self) -> None:
+        from audit.hooks import audit_case_resolver_register, resolver_from_queryset
+        from audit.models import AuditRecordType
+        from matching.models import Referral
         from matching.receivers import receivers_connect
 
         receivers_connect()
+        audit_case_resolver_register(
+            record_type=AuditRecordType.REFERRAL,
+            resolver=resolver_from_queryset(
+                queryset=Referral.objects.all(),
+                case_id_field="case_id",
+                case_code_field="case__code",
+            ),
+        )

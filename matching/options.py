@@ -27,8 +27,8 @@ from directory.selectors import (
     service_at_site_nearest,
     territory_lineage_ids,
 )
+from matching.hooks import free_slots_of
 from matching.models import ACTIVE_REFERRAL_STATUSES, ReferralStatus
-from waitlists.selectors import service_at_site_free_slots
 
 # Points each component can contribute at most; they sum to 100 without the model.
 WEIGHTS = {
@@ -160,8 +160,13 @@ def service_responsiveness(*, service_ids: Iterable[UUID]) -> dict[UUID, Respons
 
 
 def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, int]:
-    """Free slots per service-at-site: capacity less enrolments and slots held by offers."""
-    return service_at_site_free_slots(service_at_site_ids=[row.pk for row in service_at_sites])
+    """Free slots per service-at-site: capacity less enrolments and slots held by offers.
+
+    The taken part is counted by ``waitlists`` through ``matching.hooks``.
+    """
+    rows = list(service_at_sites)
+    free = free_slots_of(service_at_site_ids=[row.pk for row in rows])
+    return free if free is not None else {row.pk: max(row.capacity, 0) for row in rows}
 
 
 def _age_sentence(eligibility: Eligibility | None) -> str | None:

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.selectors import AnyUser, user_organization_ids, user_roles
+from accounts.selectors import AnyUser, user_organization_ids
 from cases.models import AlertStatus, Case, CaseNeed
 from cases.selectors import case_team_organization_ids
 from matching.models import ACTIVE_REFERRAL_STATUSES, PriorityPolicy, Referral, ReferralStatus
@@ -54,10 +54,6 @@ def referral_get_for_case_team(*, user: AnyUser, referral_id: UUID) -> Referral 
         .select_related("case", "service", "service_at_site__site", "need__term")
         .first()
     )
-
-
-def network_can_oversee(*, user: AnyUser) -> bool:
-    return Role.COORDINATOR in user_roles(user=user)
 
 
 # --- policy and priority --------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from accounts.models import Role, User
+from accounts.selectors import user_is_coordinator
 from cases.models import RISK_BANDS, Case, CaseNeed, CaseStatus, ConsentScope, NeedStatus
 from cases.selectors import case_can_work, case_consent_for
 from cases.services import case_team_notify, case_team_require
@@ -27,7 +28,6 @@ from directory.models import Service, ServiceAtSite, ServiceStatus
 from matching.models import PriorityPolicy, Referral, ReferralEvent, ReferralStatus
 from matching.priority import COMPONENTS, PriorityInputs, PriorityResult, priority_compute
 from matching.selectors import (
-    network_can_oversee,
     policy_current,
     provider_organization_ids,
     referral_active_for_case_and_service,
@@ -61,7 +61,7 @@ def policy_publish(*, actor: User, change_note: str, **fields: Any) -> PriorityP
 
     The old version stays as it was: scores computed under it keep naming it.
     """
-    if not network_can_oversee(user=actor):
+    if not user_is_coordinator(user=actor):
         raise PermissionDenied(_("Only local coordinators can change the prioritization."))
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
@@ -689,7 +689,7 @@ def referral_record_meeting_decision(
     It starts in service: the meeting is the acceptance. The coordinator is recorded
     as its author, and consent (or its absence) is kept like any referral's.
     """
-    if not network_can_oversee(user=actor):
+    if not user_is_coordinator(user=actor):
         raise PermissionDenied(_("Only local coordinators record the meeting's decisions."))
     consent = case_consent_for(case=case, scope=ConsentScope.REFERRAL)
     now = timezone.now()

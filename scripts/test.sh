@@ -11,5 +11,6 @@ V=.venv/bin
 echo "==> ruff check";  $V/ruff check .
 echo "==> ruff format"; $V/ruff format --check .
 echo "==> mypy";        $V/mypy .
+echo "==> import-linter (apps are layers)"; $V/lint-imports
 echo "==> makemigrations --check"; $V/python manage.py makemigrations --check --dry-run
 echo "==> pytest";      $V/pytest "$@"

@@ -11,10 +11,10 @@ from django.db import DataError, transaction
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from config.api import NUL_MESSAGE, CodeRelatedField, text_without_nul
 from config.exceptions import api_exception_handler
 from directory.models import TaxonomyTerm
 from tests.factories import TerritoryFactory
+from web.api import NUL_MESSAGE, CodeRelatedField, text_without_nul
 
 pytestmark = pytest.mark.django_db
 

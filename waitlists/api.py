@@ -13,18 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.gates import coordinator_require, request_user
+from accounts.selectors import user_is_coordinator
 from audit.models import AuditAction, AuditRecordType
-from audit.services import audit_record
+from audit.services import audit_list, audit_record, audit_refused
 from cases.selectors import case_team_organization_ids
-from config.api import CodeRelatedField, request_user
-from config.permissions import coordinator_require
 from directory.models import Service, TaxonomyTerm, Territory
 from matching.selectors import (
-    network_can_oversee,
     provider_organization_ids,
     referral_get_for_provider,
 )
-from matching.views.common import audit_list, audit_refused
 from waitlists.models import AllocationRound, EnrolmentStatus, SlotOffer
 from waitlists.rounds import (
     allocation_round_confirm,
@@ -44,6 +42,7 @@ from waitlists.views.common import (
     audit_round_placements,
     audit_round_proposed,
 )
+from web.api import CodeRelatedField
 
 
 class PlaceSerializer(serializers.Serializer[Any]):
@@ -183,7 +182,7 @@ class WaitlistServiceView(APIView):
     def get(self, request: Request, service_id: UUID) -> Response:
         service = Service.objects.filter(pk=service_id).first()
         allowed = service is not None and (
-            network_can_oversee(user=request.user)
+            user_is_coordinator(user=request.user)
             or service.organization_id in provider_organization_ids(user=request.user)
         )
         if not allowed:

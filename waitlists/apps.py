@@ -7,6 +7,9 @@ class WaitlistsConfig(AppConfig):
     verbose_name = _("Waitlists and slots")
 
     def ready(self) -> None:
+        from matching.hooks import free_slots_provider_register
         from waitlists.receivers import receivers_connect
+        from waitlists.selectors import service_at_site_free_slots
 
         receivers_connect()
+        free_slots_provider_register(provider=service_at_site_free_slots)

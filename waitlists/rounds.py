@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.gates import coordinator_require
 from accounts.models import User
 from cases.models import Case
 from cases.services import case_team_notify
-from config.permissions import coordinator_require
 from directory.models import Eligibility, ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
 from directory.selectors import eligibility_service_areas, territory_descendant_ids
 from directory.services import service_at_site_lock

@@ -4,7 +4,6 @@ them) and ``search`` (finding services). Import from here."""
 from directory.selectors.offer import (
     directory_can_add_offer,
     directory_can_read,
-    directory_is_coordinator,
     eligibility_service_areas,
     organization_can_edit_offer,
     organization_can_manage,
@@ -39,7 +38,6 @@ __all__ = [
     "SearchPage",
     "directory_can_add_offer",
     "directory_can_read",
-    "directory_is_coordinator",
     "eligibility_service_areas",
     "format_distance",
     "nearest_window_size",

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role
-from accounts.selectors import AnyUser, user_organization_ids, user_roles
+from accounts.selectors import AnyUser, user_is_coordinator, user_organization_ids, user_roles
 from directory.models import (
     Eligibility,
     Service,
@@ -119,17 +119,13 @@ def service_list_verification_due(*, today: date | None = None) -> QuerySet[Serv
 # services, sites and capacity; caseworkers and planners only read it.
 
 
-def directory_is_coordinator(*, user: AnyUser) -> bool:
-    return Role.COORDINATOR in user_roles(user=user) or bool(getattr(user, "is_superuser", False))
-
-
 def directory_can_read(*, user: AnyUser) -> bool:
     return bool(user_roles(user=user))
 
 
 def organization_ids_editable_by(*, user: AnyUser) -> set[UUID] | None:
     """Organizations whose services the user may edit; ``None`` means all of them."""
-    if directory_is_coordinator(user=user):
+    if user_is_coordinator(user=user):
         return None
     return user_organization_ids(user=user, role=Role.PROVIDER)
 

@@ -14,7 +14,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from config.charts import line_chart, nice_ceiling
 from directory.models import TaxonomyTerm, TerritoryLevel
 from gaps.models import GapCell, GapHotspot, GapSnapshot, ManagementReport, NetworkSnapshot
 from gaps.network import network_indicators
@@ -29,6 +28,7 @@ from tests.factories import (
     gap_cell,
     user_with_role,
 )
+from web.charts import line_chart, nice_ceiling
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from config.charts import Chart, line_chart
 from gaps.forms import GapMapForm, PeriodForm, TrendForm
 from gaps.selectors import (
     DEFAULT_MEASURE,
@@ -40,6 +39,7 @@ from gaps.selectors import (
 )
 from gaps.views.common import planner_required
 from gaps.views.drawing import lorenz_chart, network_graph
+from web.charts import Chart, line_chart
 
 #: Rows of the organization and pair tables on the page; the downloads hold every row.
 TABLE_ROWS = 200

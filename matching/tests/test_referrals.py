@@ -11,7 +11,7 @@ from cases.models import AlertStatus, Case, ConsentScope, NeedStatus
 from cases.selectors import case_list_multiple_alerts
 from cases.services import alert_acknowledge, alert_raise, case_need_add, consent_record
 from directory.models import RiskLevel, TaxonomyTerm
-from matching.models import ReferralEvent, ReferralStatus
+from matching.models import ReferralStatus
 from matching.selectors import referral_get_for_provider, referral_list_overdue, referral_packet
 from matching.services import (
     referral_create,
@@ -54,38 +54,6 @@ def _sent(caseworker, case, offer, **kwargs):
         shared_note="Prefiere horario de tarde.",
     )
     return referral_send(actor=caseworker, referral=referral, **kwargs)
-
-
-def test_a_referral_goes_from_sent_to_completed_with_every_step_recorded(
-    caseworker, provider, case, offer
-):
-    referral = _sent(caseworker, case, offer)
-    assert referral.status == ReferralStatus.SENT
-    # High risk: the answer is due within the policy's 72 hours.
-    assert referral.response_due - referral.sent_at == timedelta(hours=72)
-    assert referral.need.status == NeedStatus.ADDRESSED
-    referral = referral_transition(
-        actor=provider, referral=referral, to_status=ReferralStatus.ACCEPTED
-    )
-    # Taking a slot is the waitlists app's move, under the site's lock.
-    with pytest.raises(ValidationError):
-        referral_transition(actor=provider, referral=referral, to_status=ReferralStatus.IN_SERVICE)
-    from waitlists.services import referral_place
-
-    assert referral_place(actor=provider, referral=referral).enrolled
-    referral.refresh_from_db()
-    referral = referral_transition(
-        actor=provider,
-        referral=referral,
-        to_status=ReferralStatus.COMPLETED,
-        feedback="Completó 12 sesiones; se sugiere seguimiento escolar.",
-    )
-    events = list(ReferralEvent.objects.filter(referral=referral).values_list("to_status", "actor"))
-    assert [s for s, _a in events] == ["draft", "sent", "accepted", "in_service", "completed"]
-    assert events[-1][1] == provider.pk
-    referral.need.refresh_from_db()
-    assert referral.need.status == NeedStatus.MET
-    assert "seguimiento" in referral.feedback  # the contrarreferencia reaches the case
 
 
 def test_an_illegal_transition_is_refused_with_a_clear_error(caseworker, provider, case, offer):

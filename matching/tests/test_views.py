@@ -241,22 +241,6 @@ def test_the_case_page_explains_the_priority_and_shows_plan_consents_alerts_and_
     assert 'id="no-consent"' not in content
 
 
-def test_the_case_page_shows_the_provider_feedback(client, caseworker, provider, sent, case):
-    referral_transition(actor=provider, referral=sent, to_status=ReferralStatus.ACCEPTED)
-    from waitlists.services import referral_place
-
-    referral_place(actor=provider, referral=sent)
-    referral_transition(
-        actor=provider,
-        referral=sent,
-        to_status=ReferralStatus.COMPLETED,
-        feedback="Completó 12 sesiones.",
-    )
-    content = _as(client, caseworker).get(reverse("matching:case_detail", args=[case.pk]))
-    assert f'id="feedback-{sent.pk}"' in content.content.decode()
-    assert "Completó 12 sesiones." in content.content.decode()
-
-
 def test_recording_a_consent_goes_through_the_service_and_errors_stay_on_the_form(
     client, caseworker, case
 ):
@@ -501,35 +485,6 @@ def test_another_provider_and_the_case_team_cannot_open_the_packet(
     assert _as(client, caseworker).get(url).status_code == 403
     sent.refresh_from_db()
     assert sent.status == ReferralStatus.SENT
-
-
-def test_the_provider_answers_through_the_state_machine(client, provider, sent, need):
-    client.force_login(provider)
-    url = reverse("matching:provider_referral", args=[sent.pk])
-    response = client.post(url, {"to_status": "rejected", "note": "x"})
-    assert response.status_code == 400
-    assert "rejection_reason" in response.context["forms"][1][1].errors
-    response = client.post(url, {"to_status": "completed", "feedback": "?"})
-    assert response.status_code == 400  # not a move from "sent"
-    assert response.context["stray_form"].errors
-    assert client.post(url, {"to_status": "nonsense"}).status_code == 400
-    response = client.post(url, {"to_status": "accepted", "note": "Cupo el lunes."})
-    assert response.status_code == 302
-    sent.refresh_from_db()
-    assert sent.status == ReferralStatus.ACCEPTED
-    assert sent.events.last().note == "Cupo el lunes."
-    # Starting the service takes a slot: that is the slots page's move, not this one.
-    assert client.post(url, {"to_status": "in_service"}).status_code == 400
-    from waitlists.services import referral_place
-
-    assert referral_place(actor=provider, referral=sent).enrolled
-    response = client.post(url, {"to_status": "completed", "feedback": "  "})
-    assert response.status_code == 400
-    response = client.post(url, {"to_status": "completed", "feedback": "Terminó el taller."})
-    assert response.status_code == 302
-    sent.refresh_from_db()
-    assert sent.status == ReferralStatus.COMPLETED and sent.feedback == "Terminó el taller."
-    assert 'id="no-moves"' in client.get(url).content.decode()
 
 
 def test_the_provider_rejects_with_a_reason(client, provider, sent):

@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.gates import actor_of
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
 from cases.selectors import alert_can_raise, alert_organization_ids
 from cases.services import alert_raise
 from directory.models import Organization
 from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
-from matching.views.common import actor_of
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.selectors import audit_entries_for_case
-from audit.services import audit_record
+from audit.services import audit_list, audit_record, audit_refused
 from cases.models import (
     AlertStatus,
     Case,
@@ -36,6 +37,7 @@ from cases.selectors import (
     case_team_organization_ids,
 )
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
+from cases.views import case_or_404
 from directory.selectors import format_distance
 from matching.forms import (
     HOME_FIELDS,
@@ -59,17 +61,7 @@ from matching.services import (
     referral_send,
     referral_transition,
 )
-from matching.views.common import (
-    actor_of,
-    audit_list,
-    audit_referral_moved,
-    audit_referral_sent,
-    audit_refused,
-    case_or_404,
-    role_required,
-    safe_link,
-    uuid_or_404,
-)
+from matching.views.common import audit_referral_moved, audit_referral_sent, safe_link, uuid_or_404
 from notifications.selectors import notification_list_unread
 from notifications.services import notification_mark_read
 

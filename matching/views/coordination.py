@@ -13,14 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditRecordType
+from audit.services import audit_list
 from cases.selectors import case_list_multiple_alerts
 from matching.forms import PolicyPublishForm, add_service_errors
 from matching.models import PriorityPolicy
 from matching.selectors import policy_current, referral_list_overdue
 from matching.services import POLICY_FIELDS, policy_publish
-from matching.views.common import actor_of, audit_list, role_required
 
 ROWS_SHOWN = 200
 

@@ -18,9 +18,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
-from audit.services import audit_record
+from audit.services import audit_list, audit_record, audit_refused
 from matching.forms import ProviderFilterForm, ReferralMoveForm, add_service_errors
 from matching.models import Referral, ReferralStatus
 from matching.selectors import (
@@ -29,13 +30,7 @@ from matching.selectors import (
     referral_packet,
 )
 from matching.services import PROVIDER, referral_allowed_moves, referral_transition
-from matching.views.common import (
-    actor_of,
-    audit_list,
-    audit_referral_moved,
-    audit_refused,
-    role_required,
-)
+from matching.views.common import audit_referral_moved
 
 REFERRALS_PER_PAGE = 25
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from config.charts import line_chart, nice_ceiling
 from directory.models import RiskLevel, TaxonomyTerm
 from matching.models import Referral, ReferralStatus
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
@@ -29,6 +28,7 @@ from waitlists.models import (
 )
 from waitlists.rounds import allocation_round_propose
 from waitlists.services import referral_place, slot_offer_next
+from web.charts import line_chart, nice_ceiling
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
-from audit.services import audit_record
+from audit.services import audit_record, audit_refused
 from cases.models import Case
+from cases.views import case_or_404
 from matching.forms import add_service_errors
-from matching.views.common import actor_of, audit_refused, case_or_404, role_required
 from waitlists.forms import OfferAnswerForm, WaitlistWithdrawForm
 from waitlists.models import ACTIVE_ENTRY_STATUSES, OfferStatus, SlotOffer, WaitlistEntry
 from waitlists.selectors import case_waitlist_places

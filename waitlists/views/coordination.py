@@ -19,14 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
-from config.charts import line_chart
 from directory.models import Service
 from directory.selectors import format_distance
 from matching.forms import add_service_errors
-from matching.views.common import actor_of, role_required
 from waitlists.forms import (
     DEFAULT_HISTORY_DAYS,
     HISTORY_DAYS,
@@ -48,6 +47,7 @@ from waitlists.rounds import (
 )
 from waitlists.selectors import allocation_round_list, waitlist_history, waitlist_network_summary
 from waitlists.views.common import audit_round_placements, audit_round_proposed
+from web.charts import line_chart
 
 ROUNDS_SHOWN = 30
 

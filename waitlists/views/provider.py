@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditRecordType
+from audit.services import audit_list, audit_refused
 from directory.models import Service, ServiceAtSite
 from directory.services import service_at_site_set_capacity
 from matching.forms import add_service_errors
@@ -32,7 +34,6 @@ from matching.selectors import (
     referral_get_for_provider,
     referral_list_for_provider,
 )
-from matching.views.common import actor_of, audit_list, audit_refused, role_required
 from waitlists.forms import CapacityForm, EnrolmentEndForm, PlaceForm
 from waitlists.models import Enrolment, EnrolmentStatus, OfferStatus
 from waitlists.selectors import QueuePlace, enrolment_get_for_provider, waitlist_positions

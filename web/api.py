@@ -1,4 +1,4 @@
-"""What the REST API views of every app share: who is calling, and text checks."""
+"""What the REST API views of every app share: checks on the text a client sends."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework.request import Request
-
-from accounts.models import User
 
 NUL_MESSAGE = _("Remove the NUL character (\\x00): it cannot be part of a value.")
-
-
-def request_user(request: Request) -> User:
-    """The signed-in user of a view behind ``IsAuthenticated``."""
-    assert isinstance(request.user, User)  # IsAuthenticated ran first
-    return request.user
 
 
 def text_without_nul(value: object) -> None:

@@ -1,0 +1,36 @@
+"""The hooks matching declares for the apps above it.
+
+``matching`` sits below ``waitlists`` and never imports it, yet the options it ranks
+show how many places each site has free, and only ``waitlists`` knows how many are
+taken (active enrolments, slots held by pending offers). ``waitlists`` registers that
+count here in its ``AppConfig.ready()``:
+
+    free_slots_provider_register(provider=service_at_site_free_slots)
+
+A provider takes service-at-site ids and returns free slots per id. With none
+registered (``waitlists`` not installed), a site's free slots are its capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from uuid import UUID
+
+FreeSlotsProvider = Callable[..., dict[UUID, int]]
+
+_free_slots_provider: list[FreeSlotsProvider] = []
+
+
+def free_slots_provider_register(*, provider: FreeSlotsProvider) -> None:
+    # One provider: ready() running twice registers the same function again.
+    _free_slots_provider[:] = [provider]
+
+
+def free_slots_provider() -> FreeSlotsProvider | None:
+    return _free_slots_provider[0] if _free_slots_provider else None
+
+
+def free_slots_of(*, service_at_site_ids: Iterable[UUID]) -> dict[UUID, int] | None:
+    """Free slots per id from the registered provider, or ``None`` when there is none."""
+    provider = free_slots_provider()
+    return provider(service_at_site_ids=list(service_at_site_ids)) if provider else None
