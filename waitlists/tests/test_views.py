@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -16,7 +16,6 @@ from directory.models import RiskLevel, TaxonomyTerm
 from matching.models import Referral, ReferralStatus
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
 from waitlists.models import (
-    AllocationRound,
     Enrolment,
     EnrolmentStatus,
     EntryStatus,
@@ -24,11 +23,9 @@ from waitlists.models import (
     RoundStatus,
     SlotOffer,
     WaitlistEntry,
-    WaitlistSnapshot,
 )
 from waitlists.rounds import allocation_round_propose
 from waitlists.services import referral_place, slot_offer_next
-from web.charts import line_chart, nice_ceiling
 
 pytestmark = pytest.mark.django_db
 
@@ -453,179 +450,3 @@ def test_withdrawing_keeps_the_ticked_lists_only(client, caseworker):
         leave_one: EntryStatus.WITHDRAWN,
         leave_two: EntryStatus.WITHDRAWN,
     }
-
-
-# --- coordination: the network's waitlists and their trend ---------------------------------------
-
-
-@pytest.fixture
-def snapshots(site):
-    term_codes = ["specialized", PSY]
-    today = timezone.localdate()
-    for back, waiting in ((3, 2), (2, 4), (1, 5)):
-        WaitlistSnapshot.objects.create(
-            day=today - timedelta(days=back),
-            service=site.service,
-            category_codes=term_codes,
-            waiting=waiting,
-            slots=1,
-            enrolled=1,
-            inflow=1,
-            outflow=0,
-        )
-    return site.service
-
-
-def test_the_network_page_lists_every_waitlist_and_charts_the_total(
-    client, coordinator, full_site, snapshots
-):
-    response = _as(client, coordinator).get(reverse("waitlists:network"))
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert f'data-service="{snapshots.pk}"' in content
-    (row,) = response.context["summary"]
-    assert row.waiting == 1
-    assert '<svg class="chart-svg"' in content
-    assert 'id="chart-network-data"' in content
-    assert content.count('class="history-row"') == 3
-    assert 'id="chart-service"' not in content and 'id="chart-category"' not in content
-
-
-def test_a_service_and_a_category_can_be_charted_beside_the_total(client, coordinator, snapshots):
-    client.force_login(coordinator)
-    response = client.get(
-        reverse("waitlists:network"), {"service": str(snapshots.pk), "category": PSY, "days": 30}
-    )
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert 'id="chart-service-data"' in content and 'id="chart-category-data"' in content
-    charts = {chart.id: chart for chart in response.context["charts"]}
-    assert [r["waiting"] for r in charts["chart-service"].rows] == [2, 4, 5]
-    # A category nobody waits in: a chart that says so, not an error.
-    response = client.get(reverse("waitlists:network"), {"category": "social.education"})
-    assert response.status_code == 200
-    assert 'id="chart-category-summary"' in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    "query",
-    [{"service": "nope"}, {"service": str(uuid.uuid4())}, {"category": "nope"}, {"days": "7"}],
-)
-def test_a_bad_chart_choice_is_a_form_error_and_the_page_still_shows(
-    client, coordinator, snapshots, query
-):
-    response = _as(client, coordinator).get(reverse("waitlists:network"), query)
-    assert response.status_code == 400
-    assert response.context["form"].errors
-    assert 'id="chart-network"' in response.content.decode()
-
-
-def test_an_empty_network_page_says_so(client, coordinator):
-    content = _as(client, coordinator).get(reverse("waitlists:network")).content.decode()
-    assert 'id="no-waitlists"' in content and 'id="chart-network-summary"' in content
-
-
-# --- coordination: allocation rounds --------------------------------------------------------
-
-
-def test_proposing_a_round_needs_a_territory_and_a_category(client, coordinator, round_world):
-    client.force_login(coordinator)
-    response = client.post(reverse("waitlists:rounds"), {"territory": "x", "category": "nope"})
-    assert response.status_code == 400
-    content = response.content.decode()
-    assert 'id="id_territory_errors"' in content and 'id="id_category_errors"' in content
-    assert not AllocationRound.objects.exists()
-
-
-def test_a_round_is_proposed_compared_and_confirmed(client, coordinator, round_world):
-    territory, term, _near, _far, cases = round_world
-    client.force_login(coordinator)
-    response = client.post(
-        reverse("waitlists:rounds"), {"territory": str(territory.pk), "category": term.code}
-    )
-    round = AllocationRound.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("waitlists:round_detail", args=[round.pk])
-
-    response = client.get(response["Location"])
-    content = response.content.decode()
-    assert response.status_code == 200
-    for case in cases:
-        assert f'data-code="{case.code}"' in content
-    assert content.count('data-placed="yes"') == 2 and content.count('data-placed="no"') == 1
-    methods = [row["method"] for row in response.context["comparison"]]
-    assert methods == ["allocate", "fcfs", "greedy"]
-    assert response.context["comparison"][0]["served"] == 2
-    assert 'id="confirm-form"' in content and 'id="discard-form"' in content
-    assert f'data-round="{round.pk}"' in client.get(reverse("waitlists:rounds")).content.decode()
-
-    response = client.post(reverse("waitlists:round_confirm", args=[round.pk]))
-    assert response.status_code == 302
-    assert [tag for tag, _text in _messages(response)] == ["success"]
-    round.refresh_from_db()
-    assert round.status == RoundStatus.CONFIRMED
-    assert Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE).count() == 2
-
-    # Read-only now: no buttons, and a second confirmation is an error message.
-    content = client.get(reverse("waitlists:round_detail", args=[round.pk])).content.decode()
-    assert 'id="confirm-form"' not in content and 'id="read-only"' in content
-    response = client.post(reverse("waitlists:round_confirm", args=[round.pk]))
-    assert response.status_code == 302
-    assert [tag for tag, _text in _messages(response)] == ["error"]
-    response = client.post(reverse("waitlists:round_discard", args=[round.pk]))
-    assert _last_message(response)[0] == "error"
-    round.refresh_from_db()
-    assert round.status == RoundStatus.CONFIRMED
-    assert Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE).count() == 2
-
-
-def test_a_slot_taken_since_the_proposal_is_an_error_message_and_nothing_changes(
-    client, coordinator, round_world
-):
-    territory, term, _near, far, _cases = round_world
-    round = allocation_round_propose(actor=coordinator, territory=territory, category=term)
-    far.capacity = 0
-    far.save()
-    response = _as(client, coordinator).post(reverse("waitlists:round_confirm", args=[round.pk]))
-    assert response.status_code == 302
-    ((tag, text),) = _messages(response)
-    assert tag == "error" and far.site.name in text
-    round.refresh_from_db()
-    assert round.status == RoundStatus.PROPOSED
-    assert not Enrolment.objects.exists()
-
-
-def test_discarding_a_round_places_nobody(client, coordinator, round_world):
-    territory, term, *_ = round_world
-    round = allocation_round_propose(actor=coordinator, territory=territory, category=term)
-    response = _as(client, coordinator).post(reverse("waitlists:round_discard", args=[round.pk]))
-    assert response.status_code == 302
-    round.refresh_from_db()
-    assert round.status == RoundStatus.DISCARDED
-    assert not Enrolment.objects.exists()
-    content = client.get(reverse("waitlists:round_detail", args=[round.pk])).content.decode()
-    assert 'id="confirm-form"' not in content
-
-
-# --- the chart geometry ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("peak", "expected"), [(0, (1, 1)), (1, (1, 1)), (4, (4, 1)), (7, (8, 2)), (130, (150, 50))]
-)
-def test_the_axis_top_is_a_round_number_above_the_peak(peak, expected):
-    assert nice_ceiling(peak, whole=True) == expected
-
-
-def test_a_chart_of_one_day_draws_a_dot_and_of_none_says_so():
-    one = line_chart(
-        chart_id="c",
-        title="t",
-        rows=[{"day": date(2025, 3, 1), "waiting": 3, "slots": 2}],
-        series=[("waiting", "W"), ("slots", "S")],
-        whole_numbers=True,
-    )
-    assert not one.empty and len(one.series[0].dots) == 1
-    assert one.y_ticks[0].label == "0"
-    none = line_chart(chart_id="c", title="t", rows=[], series=[("waiting", "W")])
-    assert none.empty and none.summary
