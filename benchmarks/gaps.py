@@ -12,7 +12,7 @@
     5,000 organizations and 1,000,000 referrals. Target <= 60 s.
 
 The map is made by the project's generators (``demo_municipality`` with 5,000
-organizations, ``matching.demo.cases_bulk_generate`` with 1,000,000 referrals). The case
+organizations, ``demo.bulk.cases_bulk_generate`` with 1,000,000 referrals). The case
 generator puts every case in the first 20 social-protection teams; the benchmark then
 spreads the cases over all organizations (random, seeded), so referrals come from 5,000
 senders and the graph has ~1,000,000 ties, the hard case for the network indicators.
@@ -53,7 +53,8 @@ def ensure_cases(*, cases: int, referrals: int, regenerate: bool) -> None:
     from django.db import connection
 
     from cases.models import Case
-    from matching.demo import TqdmProgress, cases_bulk_generate
+    from demo.bulk import cases_bulk_generate
+    from demo.progress import TqdmProgress
     from matching.models import Referral
 
     if not regenerate and Case.objects.count() == cases and Referral.objects.count() == referrals:

@@ -1,7 +1,7 @@
 """Matching at scale: referral_options and the priority recomputation.
 
 At 100,000 services and 1,000,000 cases made by the project's generators
-(``directory.demo`` for the map, ``matching.demo.cases_bulk_generate`` for the cases),
+(``directory.demo`` for the map, ``demo.bulk.cases_bulk_generate`` for the cases),
 times ``referral_options`` over random open cases (half for all their needs, half for
 one need) and ``priority_recompute`` over every open case.
 
@@ -92,7 +92,8 @@ def ensure_cases(*, cases: int, referrals: int, regenerate: bool) -> float | Non
     from django.db import connection
 
     from cases.models import Case
-    from matching.demo import TqdmProgress, cases_bulk_generate
+    from demo.bulk import cases_bulk_generate
+    from demo.progress import TqdmProgress
     from matching.models import Referral
 
     if not regenerate and Case.objects.count() == cases and Referral.objects.exists():

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gaps",
     "maps",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Role, User
 from directory.demo import demo_municipality_generate
@@ -91,19 +90,6 @@ def test_the_demo_creates_one_user_per_role_named_after_the_role_not_a_person():
 def test_the_demo_scales_territories_as_asked():
     demo_municipality_generate(seed=1, services=50, territories=52, with_users=False)
     assert Territory.objects.count() == 52
-
-
-def test_the_command_refuses_to_load_over_an_existing_map():
-    call_command("demo_municipality", "--services", "10", "--no-users", verbosity=0)
-    with pytest.raises(CommandError, match="already holds"):
-        call_command("demo_municipality", "--services", "10", verbosity=0)
-    call_command("demo_municipality", "--if-empty", verbosity=0)  # no error, no change
-    assert Service.objects.count() == 10
-
-
-def test_the_command_rejects_impossible_sizes_with_a_clear_message():
-    with pytest.raises(CommandError, match="territories"):
-        call_command("demo_municipality", "--territories", "2", verbosity=0)
 
 
 def test_the_demo_spreads_exactly_the_sites_asked_for():

@@ -10,6 +10,8 @@ from django.db.models import Count, F
 from accounts.models import Role, User
 from cases.models import Alert, Case, CaseNeed, CaseStatus, Consent
 from cases.selectors import case_list_for_user, case_list_multiple_alerts
+from demo.bulk import cases_bulk_generate
+from demo.cases import demo_cases_load
 from directory.demo import demo_municipality_generate
 from directory.models import (
     Organization,
@@ -17,7 +19,6 @@ from directory.models import (
     TerritoryLevel,
 )
 from directory.selectors import territory_for_point
-from matching.demo import cases_bulk_generate, demo_cases_load
 from matching.models import Referral, ReferralEvent, ReferralStatus
 from matching.selectors import policy_current, referral_list_for_provider, referral_list_overdue
 from matching.services import priority_recompute

@@ -4,9 +4,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
+from demo.cases import demo_cases_load
+from demo.progress import TqdmProgress
 from directory.demo import DEMO_PASSWORD, demo_is_loaded, demo_municipality_generate
-from matching.demo import TqdmProgress, demo_cases_load
+from waitlists.demo import demo_waitlists_snapshot
 
 
 class Command(BaseCommand):
@@ -88,24 +91,16 @@ class Command(BaseCommand):
             self.stdout.write("No demo cases: they belong to the demo caseworker (--no-users).")
         if case_summary.cases:
             # The nightly jobs, once now, so the coordinator's and planner's pages show
-            # figures on the first visit rather than the morning after.
-            from django.utils import timezone
+            # figures on the first visit rather than the morning after. Imported here:
+            # gaps loads numpy and scipy, not needed when nothing is loaded (--if-empty).
+            from gaps.demo import demo_gaps_load
 
-            from gaps.inventory import gap_inventory_compute
-            from gaps.services import (
-                management_report_take,
-                network_snapshot_take,
-                quarter_last_completed,
+            demo_waitlists_snapshot()
+            gaps = demo_gaps_load(today=timezone.localdate())
+            self.stdout.write(f"Gap inventory {gaps.day}: {gaps.cells} cells.")
+            self.stdout.write(
+                f"Network indicators to {gaps.network_end}; "
+                f"report {gaps.report_start} to {gaps.report_end}."
             )
-            from waitlists.services import waitlist_snapshot_take
-
-            waitlist_snapshot_take()
-            gaps = gap_inventory_compute()
-            self.stdout.write(f"Gap inventory {gaps.day}: {gaps.cells.count()} cells.")
-            today = timezone.localdate()
-            network = network_snapshot_take(day=today)
-            start, end = quarter_last_completed(today=today)
-            management_report_take(start=start, end=end)
-            self.stdout.write(f"Network indicators to {network.end}; report {start} to {end}.")
         if summary.users:
             self.stdout.write(f"Demo users (password {DEMO_PASSWORD}): {', '.join(summary.users)}")
