@@ -12,6 +12,9 @@ class MatchingConfig(AppConfig):
         from matching.models import Referral
         from matching.receivers import receivers_connect
 
+        # Registers the tasks that services start by name (PRIORITY_RECOMPUTE_ALL_TASK).
+        import matching.tasks  # noqa: F401
+
         receivers_connect()
         audit_case_resolver_register(
             record_type=AuditRecordType.REFERRAL,

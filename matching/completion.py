@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import RISK_BANDS
 from matching.models import CompletionModel, Referral, ReferralStatus
-from matching.options import (
+from matching.responsiveness import (
     ACCEPTED_STATUSES,
     PRIOR_ACCEPTANCE,
     PRIOR_COMPLETION,
@@ -147,7 +147,7 @@ CROSS JOIN LATERAL (
     ORDER BY sas.id IS DISTINCT FROM r.service_at_site_id, ST_Distance(c.home, site.point)
     LIMIT 1
 ) loc
--- The rates matching.options.service_responsiveness computes, but as of sent_at:
+-- The rates matching.responsiveness.service_responsiveness computes, but as of sent_at:
 -- acceptance once answered, completion once closed.
 CROSS JOIN LATERAL (
     SELECT

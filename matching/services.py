@@ -12,6 +12,7 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -35,6 +36,8 @@ from matching.selectors import (
 from notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
+
+PRIORITY_RECOMPUTE_ALL_TASK = "matching.tasks.priority_recompute_all_task"
 
 # --- guards ------------------------------------------------------------------------
 
@@ -85,9 +88,9 @@ def policy_publish(*, actor: User, change_note: str, **fields: Any) -> PriorityP
 
 
 def _recompute_later() -> None:
-    from matching.tasks import priority_recompute_all_task
-
-    priority_recompute_all_task.delay()
+    # By name, not by import: matching.tasks imports this module, and a worker (or the
+    # eager test app) has the task registered from MatchingConfig.ready().
+    current_app.signature(PRIORITY_RECOMPUTE_ALL_TASK).delay()
 
 
 # Every input of the score, read in one statement so a case's score and the nightly

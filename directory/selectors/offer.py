@@ -39,14 +39,8 @@ class SimplifyPreserveTopology(GeoFunc):
 
 
 def territory_for_point(*, point: Point) -> Territory | None:
-    """The most specific territory containing the point (a sector before its comuna).
-
-    ``intersects`` rather than ``contains`` so a point exactly on a boundary still
-    gets a territory; ties on a shared border go to the lowest code, deterministically.
-    """
-    if point.srid is None:
-        point = Point(point.x, point.y, srid=4326)
-    return Territory.objects.filter(geometry__intersects=point).order_by("-depth", "code").first()
+    """The most specific territory containing the point (a sector before its comuna)."""
+    return Territory.objects.most_specific_at(point=point)
 
 
 def territory_lineage_ids(*, territory_id: UUID) -> frozenset[UUID]:
