@@ -7,13 +7,12 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Prioritization and referrals")
 
     def ready(self) -> None:
+        # Registers the tasks that services start by name (PRIORITY_RECOMPUTE_ALL_TASK).
+        import matching.tasks  # noqa: F401
         from audit.hooks import audit_case_resolver_register, resolver_from_queryset
         from audit.models import AuditRecordType
         from matching.models import Referral
         from matching.receivers import receivers_connect
-
-        # Registers the tasks that services start by name (PRIORITY_RECOMPUTE_ALL_TASK).
-        import matching.tasks  # noqa: F401
 
         receivers_connect()
         audit_case_resolver_register(
