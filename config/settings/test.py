@@ -1,5 +1,6 @@
 """Test settings: real PostGIS and Redis, no tiles, fast hashing, eager Celery by default."""
 
+import os
 import uuid
 
 from config.settings.base import *  # noqa: F403
@@ -28,6 +29,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]
 # Persistent connections from the live server's threads would outlive the test DB.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Runs side by side (a developer's and an editor's, two checkouts) each get a test
+# database of their own instead of dropping each other's.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 # Real Redis, but each run counts its rate limits under keys of its own: runs side by
 # side (and leftovers of earlier ones) never share a counter.
 CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"puente-test-{uuid.uuid4().hex}"}}
