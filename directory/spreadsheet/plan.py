@@ -1,36 +1,18 @@
-"""Coordinators update the map from a spreadsheet (CSV or XLSX, Spanish headers).
-
-One row per service at a site. A row with an ``id_prestacion`` updates that service;
-without one, it creates a service (rows with the same institution and service name
-are the same new service). The same for sites with ``id_sede``. Nothing is written
-until the plan has been previewed: ``spreadsheet_plan`` reads and checks every row and
-says what would be created, changed and refused; ``spreadsheet_apply`` writes a plan
-with no refusals, all or nothing.
-"""
+"""Checking every row of a spreadsheet and saying what it would change (``spreadsheet_plan``)."""
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import unicodedata
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
-from directory.archives import zip_too_large
 from directory.models import (
     AccessRoute,
-    Eligibility,
     Modality,
     Organization,
     RiskLevel,
@@ -44,73 +26,8 @@ from directory.models import (
     Territory,
 )
 from directory.selectors import organization_can_edit_offer
-
-MAX_ROWS = 20_000
-MAX_COLUMNS = 100
-# An XLSX is a zip of XML. 20,000 rows of the template take about 25 MB unpacked; a
-# "zip bomb" declares gigabytes in a few kilobytes. zipfile never inflates an entry
-# past its declared size, so checking the declared sizes bounds what openpyxl reads.
-MAX_XLSX_UNPACKED_BYTES = 150 * 1024 * 1024
-MAX_XLSX_ENTRIES = 500
-MAX_XLSX_RATIO = 200  # unpacked/packed per entry; real sheets stay well under 50
-# A cell starting with these is run as a formula when the file is opened again in a
-# spreadsheet program (CSV injection); "+" and "-" only when the cell is not a number.
-FORMULA_PREFIXES = ("=", "@", "\t", "\r")
-
-
-def spreadsheet_max_bytes() -> int:
-    return int(settings.SPREADSHEET_MAX_MB) * 1024 * 1024
-
-
-def cell_looks_like_formula(value: str) -> bool:
-    if value.startswith(FORMULA_PREFIXES):
-        return True
-    if value[:1] in {"+", "-"}:
-        try:
-            float(value.replace(",", "."))
-        except ValueError:
-            return True
-    return False
-
-
-# (header, help shown in the template's second sheet)
-COLUMNS: list[tuple[str, str]] = [
-    ("id_prestacion", "UUID de la prestación; vacío para crear una nueva"),
-    ("institucion", "Nombre exacto de la institución (debe existir)"),
-    ("prestacion", "Nombre de la prestación"),
-    ("descripcion", "Descripción"),
-    ("categorias", "Códigos de categoría separados por ; (p. ej. social.health)"),
-    ("tipo", "social | specialized"),
-    ("modalidad", "transactional | individual | family_accompaniment"),
-    ("modalidades_acceso", "self_referral ; referral ; outreach"),
-    ("estado", "active | inactive | temporarily closed | defunct"),
-    ("edad_minima", "Años, vacío sin mínimo"),
-    ("edad_maxima", "Años, vacío sin máximo"),
-    ("sexos", "female ; male ; other — vacío para todos"),
-    ("niveles_riesgo", "low ; moderate ; high ; very_high — vacío para todos"),
-    ("territorios_atendidos", "Códigos de territorio separados por ; — vacío sin restricción"),
-    ("requiere_orden_judicial", "si | no"),
-    ("id_sede", "UUID de la sede; vacío para crear una nueva"),
-    ("sede", "Nombre de la sede"),
-    ("direccion", "Dirección"),
-    ("ciudad", "Ciudad o comuna"),
-    ("latitud", "Grados decimales, p. ej. -33.45"),
-    ("longitud", "Grados decimales, p. ej. -70.60"),
-    ("cupos", "Número entero de cupos en esta sede (0 o más)"),
-]
-HEADERS = [name for name, _help in COLUMNS]
-REQUIRED = [
-    "institucion",
-    "prestacion",
-    "sede",
-    "direccion",
-    "ciudad",
-    "latitud",
-    "longitud",
-    "cupos",
-]
-YES = {"si", "sí", "s", "yes", "true", "1", "x"}
-NO = {"no", "n", "false", "0", ""}
+from directory.spreadsheet.reading import SpreadsheetError, read_rows
+from directory.spreadsheet.template import NO, YES, cell_looks_like_formula, fold
 
 
 @dataclass
@@ -144,159 +61,10 @@ class SpreadsheetPlan:
         return sum(1 for r in self.rows if getattr(r, f"{kind}_action") == action)
 
 
-class SpreadsheetError(Exception):
-    """The file itself cannot be read (not a row problem)."""
-
-
-def spreadsheet_template(*, fmt: str) -> bytes:
-    """An empty template with one example row, as CSV or XLSX."""
-    example = [
-        "",
-        "Nombre de su institución",
-        "Taller de parentalidad positiva",
-        "Sesiones grupales para cuidadores",
-        "specialized.positive_parenting",
-        "specialized",
-        "family_accompaniment",
-        "referral;self_referral",
-        "active",
-        "0",
-        "11",
-        "",
-        "",
-        "",
-        "no",
-        "",
-        "Sede central",
-        "Av. Central 123",
-        "Río Claro",
-        "-33.45",
-        "-70.60",
-        "15",
-    ]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(HEADERS)
-        writer.writerow(example)
-        return out.getvalue().encode("utf-8-sig")  # BOM: Excel opens accents correctly
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "prestaciones"
-    sheet.append(HEADERS)
-    sheet.append(example)
-    guide = book.create_sheet("instrucciones")
-    guide.append(["columna", "contenido", "obligatoria"])
-    for name, help_text in COLUMNS:
-        guide.append([name, help_text, "sí" if name in REQUIRED else "no"])
-    out_bytes = io.BytesIO()
-    book.save(out_bytes)
-    return out_bytes.getvalue()
-
-
-def _fold(value: str) -> str:
-    text = unicodedata.normalize("NFKD", value.strip().lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _check_xlsx_archive(content: bytes) -> None:
-    """Refuse what is not a workbook, or would unpack to far more than it weighs."""
-    not_a_workbook = _("The file is not a valid XLSX workbook.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
-        raise SpreadsheetError(not_a_workbook) from error
-    names = {entry.filename for entry in entries}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise SpreadsheetError(not_a_workbook)
-    if zip_too_large(
-        entries,
-        max_entries=MAX_XLSX_ENTRIES,
-        max_bytes=MAX_XLSX_UNPACKED_BYTES,
-        max_ratio=MAX_XLSX_RATIO,
-    ):
-        raise SpreadsheetError(
-            _(
-                "The workbook would unpack to far more data than a spreadsheet of services "
-                "holds; it was not opened. Save it again from your spreadsheet program, or "
-                "upload it as CSV."
-            )
-        )
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    _check_xlsx_archive(content)
-    try:
-        # read_only streams rows; openpyxl does not evaluate formulas or run macros.
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        return [
-            ["" if v is None else str(v) for v in row]
-            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
-        ]
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise SpreadsheetError(_("The file is not a valid XLSX workbook.")) from error
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SpreadsheetError(_("The CSV file must be saved as UTF-8.")) from error
-    if "\x00" in text:
-        raise SpreadsheetError(_("The file is not a CSV text file."))
-    dialect: Any = csv.excel
-    with contextlib.suppress(csv.Error):  # Excel in Spanish locales writes ";"
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    try:
-        return [row[:MAX_COLUMNS] for row in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as error:  # e.g. a field over the csv module's size limit
-        raise SpreadsheetError(
-            _("The CSV file cannot be read: %(reason)s.") % {"reason": error}
-        ) from error
-
-
-def _read_rows(*, content: bytes, filename: str) -> list[dict[str, str]]:
-    limit = spreadsheet_max_bytes()
-    if len(content) > limit:
-        raise SpreadsheetError(
-            _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
-        )
-    name = filename.lower()
-    table: list[list[str]]
-    if name.endswith(".xlsx"):
-        table = _read_xlsx(content)
-    elif name.endswith(".csv"):
-        table = _read_csv(content)
-    else:
-        raise SpreadsheetError(_("Upload a .csv or .xlsx file."))
-    if not table:
-        raise SpreadsheetError(_("The file is empty."))
-    headers = [_fold(h) for h in table[0]]
-    missing = [h for h in REQUIRED if h not in headers]
-    if missing:
-        raise SpreadsheetError(
-            _("Missing columns: %(columns)s. Download the template to see them all.")
-            % {"columns": ", ".join(missing)}
-        )
-    if len(table) - 1 > MAX_ROWS:
-        raise SpreadsheetError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
-    rows = []
-    for values in table[1:]:
-        if not any(v.strip() for v in values):
-            continue
-        rows.append(
-            {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(headers)}
-        )
-    return rows
-
-
 def _choice_lookup(choices: type[Any]) -> dict[str, str]:
     """Accept a choice by its code or its label, whatever the case or accents."""
-    by_code = {_fold(code): code for code in choices.values}
-    by_label = {_fold(str(label)): code for code, label in choices.choices}
+    by_code = {fold(code): code for code in choices.values}
+    by_label = {fold(str(label)): code for code, label in choices.choices}
     return by_code | by_label
 
 
@@ -365,7 +133,7 @@ class _RowChecker:
         if not value:
             return default
         by_key = _choice_lookup(choices)
-        found = by_key.get(_fold(value))
+        found = by_key.get(fold(value))
         if found is None:
             self.fail(
                 column,
@@ -379,7 +147,7 @@ class _RowChecker:
         by_key = _choice_lookup(choices)
         result = []
         for value in _split(self.text(column)):
-            found = by_key.get(_fold(value))
+            found = by_key.get(fold(value))
             if found is None:
                 self.fail(
                     column,
@@ -404,10 +172,10 @@ class _RowChecker:
 def spreadsheet_plan(*, actor: User, content: bytes, filename: str) -> SpreadsheetPlan:
     """Read and check every row; say what would change. Writes nothing."""
     plan = SpreadsheetPlan()
-    rows = _read_rows(content=content, filename=filename)
+    rows = read_rows(content=content, filename=filename)
     if not rows:
         raise SpreadsheetError(_("The file has headers but no rows."))
-    orgs = {_fold(o.name): o for o in Organization.objects.all()}
+    orgs = {fold(o.name): o for o in Organization.objects.all()}
     terms = {t.code: t for t in TaxonomyTerm.objects.all()}
     territories = {t.code: t for t in Territory.objects.all()}
     new_services: dict[str, int] = {}
@@ -415,7 +183,7 @@ def spreadsheet_plan(*, actor: User, content: bytes, filename: str) -> Spreadshe
     for index, row in enumerate(rows, start=2):  # row 1 holds the headers
         check = _RowChecker(index, row, plan.errors)
         errors_before = len(plan.errors)
-        org = orgs.get(_fold(check.text("institucion", required=True)))
+        org = orgs.get(fold(check.text("institucion", required=True)))
         if org is None and row.get("institucion"):
             check.fail(
                 "institucion",
@@ -442,7 +210,7 @@ def spreadsheet_plan(*, actor: User, content: bytes, filename: str) -> Spreadshe
                     "territorios_atendidos",
                     _("Unknown territory code “%(code)s”.") % {"code": code},
                 )
-        judicial = _fold(check.text("requiere_orden_judicial"))
+        judicial = fold(check.text("requiere_orden_judicial"))
         if judicial not in YES | NO:
             check.fail("requiere_orden_judicial", _("Write si or no."))
         min_age = check.integer("edad_minima")
@@ -502,8 +270,8 @@ def spreadsheet_plan(*, actor: User, content: bytes, filename: str) -> Spreadshe
         key = (
             str(service_id)
             if service_id
-            else f"new:{org.pk}:{_fold(data['service_fields']['name'])}",
-            str(site_id) if site_id else f"new:{_fold(site_fields['name'])}:{lat}:{lon}",
+            else f"new:{org.pk}:{fold(data['service_fields']['name'])}",
+            str(site_id) if site_id else f"new:{fold(site_fields['name'])}:{lat}:{lon}",
         )
         if key in seen_pairs:
             check.fail(
@@ -568,66 +336,3 @@ def _site_differs(site: Site, fields: dict[str, Any]) -> bool:
         elif name != "territory" and getattr(site, name) != value:
             return True
     return False
-
-
-@transaction.atomic
-def spreadsheet_apply(*, actor: User, plan: SpreadsheetPlan) -> dict[str, int]:
-    """Write a checked plan, all or nothing, through the same services as the admin."""
-    from directory.services import (
-        eligibility_update,
-        service_at_site_set_capacity,
-        service_create,
-        service_update,
-        site_create,
-        site_update,
-    )
-
-    if not plan.ok:
-        raise ValidationError(_("The spreadsheet has refused rows; nothing was written."))
-    services: dict[str, Service] = {}
-    sites: dict[str, Site] = {}
-    for row in plan.rows:
-        data = row.data
-        fields = data["service_fields"]
-        service = services.get(data["service_key"])
-        if service is None:
-            if data["service"] is None:
-                service = service_create(
-                    actor=actor,
-                    organization=data["organization"],
-                    categories=data["categories"],
-                    **fields,
-                )
-            else:
-                service = service_update(
-                    actor=actor, service=data["service"], categories=data["categories"], **fields
-                )
-            eligibility_update(
-                actor=actor,
-                service=service,
-                service_area=data["service_area"],
-                **data["eligibility"],
-            )
-            services[data["service_key"]] = service
-        site = sites.get(data["site_key"])
-        if site is None:
-            site_fields = {k: v for k, v in data["site_fields"].items() if k != "territory"}
-            if data["site"] is None:
-                site = site_create(actor=actor, organization=data["organization"], **site_fields)
-            else:
-                site = site_update(actor=actor, site=data["site"], **site_fields)
-            sites[data["site_key"]] = site
-        service_at_site_set_capacity(
-            actor=actor, service=service, site=site, capacity=data["capacity"]
-        )
-    return {"services": len(services), "sites": len(sites), "rows": len(plan.rows)}
-
-
-__all__ = [
-    "Eligibility",
-    "PermissionDenied",
-    "SpreadsheetError",
-    "spreadsheet_apply",
-    "spreadsheet_plan",
-    "spreadsheet_template",
-]
