@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -14,6 +13,7 @@ from rest_framework.request import Request
 
 from audit.hooks import audit_case_of_record
 from audit.models import AuditAction, AuditEntry
+from web.client import client_address
 
 # Pages pass Django's request, the API DRF's (which proxies the same META, path, user).
 AnyRequest = HttpRequest | Request
@@ -22,30 +22,9 @@ DETAIL_CHARS = AuditEntry._meta.get_field("detail").max_length or 300
 PATH_CHARS = AuditEntry._meta.get_field("path").max_length or 300
 
 
-def _valid_ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
 def audit_client_ip(*, request: AnyRequest) -> str | None:
-    """Where the request came from.
-
-    ``REMOTE_ADDR`` unless ``TRUSTED_PROXY_COUNT`` (default 0) says how many reverse
-    proxies of ours stand in front: only then is ``X-Forwarded-For`` read, and only the
-    address our outermost proxy saw (the N-th from the right). The entries further left
-    are whatever the client chose to send, so trusting them would let anyone forge
-    where they came from.
-    """
-    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", "")))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    hops = [h for h in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if h.strip()]
-    if len(hops) < proxies:
-        return remote
-    return _valid_ip(hops[-proxies]) or remote
+    """Where the request came from, as the throttles and the lockout see it."""
+    return client_address(request)
 
 
 def _entry(

@@ -58,3 +58,42 @@ def test_sign_in_attempts_over_the_rate_get_429_on_the_sign_in_page(client, case
     assert "_auth_user_id" not in client.session
     # Another address is not slowed down.
     assert sign_in(client, caseworker.username, REMOTE_ADDR="10.4.4.4").status_code == 302
+
+
+def test_a_new_forwarded_for_header_each_time_does_not_escape_the_anonymous_rate(
+    low_api_rates, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    client = APIClient()
+    codes = [
+        client.get("/api/geo/sites/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(6)
+    ]
+    assert codes == [200, 200, 200, 429, 429, 429]
+
+
+def test_behind_one_trusted_proxy_the_client_is_the_address_that_proxy_saw(
+    low_api_rates, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = APIClient()
+    # The proxy appends what it saw (198.51.100.9); the forged entries to its left vary.
+    codes = [
+        client.get(
+            "/api/geo/sites/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.9"
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    other = client.get("/api/geo/sites/", HTTP_X_FORWARDED_FOR="203.0.113.1, 198.51.100.10")
+    assert other.status_code == 200
+
+
+def test_forged_forwarded_for_headers_do_not_escape_the_sign_in_rate(client, settings):
+    settings.LOGIN_RATE_LIMIT = "3/minute"
+    settings.TRUSTED_PROXY_COUNT = 0
+    codes = [
+        sign_in(client, f"nadie{n}", "x", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
