@@ -72,9 +72,7 @@ def test_a_new_forwarded_for_header_each_time_does_not_escape_the_anonymous_rate
     assert codes == [200, 200, 200, 429, 429, 429]
 
 
-def test_behind_one_trusted_proxy_the_client_is_the_address_that_proxy_saw(
-    low_api_rates, settings
-):
+def test_behind_one_trusted_proxy_the_client_is_the_address_that_proxy_saw(low_api_rates, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     client = APIClient()
     # The proxy appends what it saw (198.51.100.9); the forged entries to its left vary.
