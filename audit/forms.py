@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditRecordType
+from web.params import BoundedDateField
 
 
 def _date_widget() -> forms.DateInput:
@@ -30,8 +31,8 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All")), *AuditAction.choices]
     )
-    since = forms.DateField(label=_("From"), required=False, widget=_date_widget())
-    until = forms.DateField(label=_("Until"), required=False, widget=_date_widget())
+    since = BoundedDateField(label=_("From"), required=False, widget=_date_widget())
+    until = BoundedDateField(label=_("Until"), required=False, widget=_date_widget())
 
     def clean_username(self) -> str:
         return (self.cleaned_data.get("username") or "").strip()

@@ -9,6 +9,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import AccessRoute, Modality, Sex, TaxonomyTerm, Territory
+from web.params import PageField
 
 MAX_PER_PAGE = 100
 
@@ -56,7 +57,7 @@ class ServiceSearchForm(forms.Form):
     radius = forms.FloatField(
         label=_("Within (metres)"), required=False, min_value=1, max_value=200_000
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = PageField(widget=forms.HiddenInput)
     per_page = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_PER_PAGE, widget=forms.HiddenInput
     )

@@ -98,6 +98,18 @@ def test_bad_filters_are_a_400_naming_the_field(client, coordinator):
     assert b"since" in response.content
 
 
+def test_a_date_at_the_end_of_the_calendar_is_a_400_naming_it_on_the_search_and_the_export(
+    client, coordinator
+):
+    client.force_login(coordinator)
+    response = client.get(SEARCH, {"until": "9999-12-31"})
+    assert response.status_code == 400
+    assert "until" in response.context["form"].errors
+    response = client.get(EXPORT, {"since": "0001-01-01", "until": "9999-12-31"})
+    assert response.status_code == 400
+    assert b"until" in response.content and b"since" in response.content
+
+
 def test_the_search_is_paginated(client, coordinator, caseworker):
     AuditEntry.objects.bulk_create(
         [
