@@ -12,15 +12,22 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.gates import actor_of, coordinator_required
 from directory.editing import service_area_set, site_move
-from directory.models import Eligibility, Service, Site, Territory
+from directory.selectors import (
+    eligibility_service_area_names,
+    service_area_territory_ids,
+    service_edit_get,
+    service_edit_search,
+    site_edit_get,
+    site_edit_search,
+    territory_edit_choices,
+)
 from maps.forms import ServiceAreaForm, SiteLocationForm
 
 View = Callable[..., HttpResponse]
@@ -32,18 +39,13 @@ SEARCH_LIMIT = 30
 def edit_index(request: HttpRequest) -> HttpResponse:
     """Find the site or service to edit by name."""
     query = request.GET.get("q", "").strip()[:200]
-    sites = Site.objects.select_related("organization", "territory").order_by("name")
-    services = Service.objects.select_related("organization").order_by("name")
-    if query:
-        sites = sites.filter(name__icontains=query) | sites.filter(address_1__icontains=query)
-        services = services.filter(name__icontains=query)
     return render(
         request,
         "maps/edit_index.html",
         {
             "query": query,
-            "sites": list(sites[:SEARCH_LIMIT]),
-            "services": list(services.defer("search_vector", "description")[:SEARCH_LIMIT]),
+            "sites": site_edit_search(query=query, limit=SEARCH_LIMIT),
+            "services": service_edit_search(query=query, limit=SEARCH_LIMIT),
         },
     )
 
@@ -51,7 +53,9 @@ def edit_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @coordinator_required
 def site_edit(request: HttpRequest, site_id: uuid.UUID) -> HttpResponse:
-    site = get_object_or_404(Site.objects.select_related("organization", "territory"), pk=site_id)
+    site = site_edit_get(site_id=site_id)
+    if site is None:
+        raise Http404
     form = SiteLocationForm(
         request.POST if request.method == "POST" else None,
         initial={"lat": site.point.y, "lon": site.point.x},
@@ -81,14 +85,13 @@ def site_edit(request: HttpRequest, site_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @coordinator_required
 def service_area_edit(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:
-    service = get_object_or_404(Service.objects.select_related("organization"), pk=service_id)
-    eligibility = Eligibility.objects.filter(service=service).first()
-    deepest = Territory.objects.aggregate(depth=Max("depth"))["depth"]
-    territories = Territory.objects.filter(depth=deepest).order_by("name")
-    served = list(eligibility.service_area.values_list("pk", flat=True)) if eligibility else []
+    service = service_edit_get(service_id=service_id)
+    if service is None:
+        raise Http404
+    served = service_area_territory_ids(service=service)
     form = ServiceAreaForm(
         request.POST if request.method == "POST" else None,
-        territories=territories,
+        territories=territory_edit_choices(),
         initial={"territories": served},
     )
     if request.method == "POST" and form.is_valid():
@@ -98,7 +101,7 @@ def service_area_edit(request: HttpRequest, service_id: uuid.UUID) -> HttpRespon
             territories=form.cleaned_data["territories"],
             shape=form.cleaned_data["shape"],
         )
-        names = sorted(result.service_area.values_list("name", flat=True))
+        names = eligibility_service_area_names(eligibility=result)
         messages.success(
             request,
             _("%(service)s now serves: %(places)s.")

@@ -1,6 +1,23 @@
 """Reads of the service map: ``offer`` (territories, services, sites, who may edit
-them) and ``search`` (finding services). Import from here."""
+them), ``search`` (finding services), ``editing`` (what the map-editing pages read)
+and ``eligibility`` (the rules for many children and services at once). Import from
+here."""
 
+from directory.selectors.editing import (
+    eligibility_service_area_names,
+    service_area_territory_ids,
+    service_edit_get,
+    service_edit_search,
+    site_edit_get,
+    site_edit_search,
+    territory_edit_choices,
+)
+from directory.selectors.eligibility import (
+    eligibility_arrays,
+    eligibility_check_many,
+    eligibility_rules_many,
+    territory_lineage_ids_many,
+)
 from directory.selectors.offer import (
     directory_can_add_offer,
     directory_can_read,
@@ -38,6 +55,10 @@ __all__ = [
     "SearchPage",
     "directory_can_add_offer",
     "directory_can_read",
+    "eligibility_arrays",
+    "eligibility_check_many",
+    "eligibility_rules_many",
+    "eligibility_service_area_names",
     "eligibility_service_areas",
     "format_distance",
     "nearest_window_size",
@@ -45,16 +66,23 @@ __all__ = [
     "organization_can_manage",
     "organization_ids_editable_by",
     "search_text_correct",
+    "service_area_territory_ids",
     "service_at_site_nearest",
+    "service_edit_get",
+    "service_edit_search",
     "service_list_verification_due",
     "service_list_with_capacity",
     "service_search",
     "service_total_capacity",
+    "site_edit_get",
+    "site_edit_search",
     "site_list",
     "taxonomy_term_list",
     "territory_descendant_ids",
+    "territory_edit_choices",
     "territory_for_point",
     "territory_lineage_ids",
+    "territory_lineage_ids_many",
     "territory_list",
     "territory_list_for_map",
 ]
