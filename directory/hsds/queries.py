@@ -167,3 +167,113 @@ def taxonomy_queryset() -> QuerySet[Taxonomy]:
 
 def taxonomy_term_queryset() -> QuerySet[TaxonomyTerm]:
     return TaxonomyTerm.objects.select_related("taxonomy").order_by("code", "id")
+
+
+# --- the API's reads: one a view, each returning what its serializer reads ----------------
+
+
+def hsds_service_list(
+    *,
+    search: str | None = None,
+    taxonomy_term_id: UUID | None = None,
+    taxonomy_id: UUID | None = None,
+    organization_id: UUID | None = None,
+    modified_after: datetime | None = None,
+    postcode: str | None = None,
+    point: Point | None = None,
+    radius_m: float | None = None,
+) -> QuerySet[Service]:
+    """Services in the list's short form, filtered as the HSDS API's query asks."""
+    return hsds_service_filter(
+        qs=service_queryset(full=False),
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        postcode=postcode,
+        point=point,
+        radius_m=radius_m,
+    )
+
+
+def hsds_service_get(*, service_id: UUID) -> Service | None:
+    return service_queryset(full=True).filter(pk=service_id).first()
+
+
+def hsds_service_list_for_organization(*, organization_id: UUID, full: bool) -> QuerySet[Service]:
+    """The organization's services, nested in its record (in full when asked for)."""
+    return service_queryset(full=full).filter(organization_id=organization_id)
+
+
+def hsds_service_at_site_list(
+    *,
+    search: str | None = None,
+    taxonomy_term_id: UUID | None = None,
+    taxonomy_id: UUID | None = None,
+    organization_id: UUID | None = None,
+    modified_after: datetime | None = None,
+    postcode: str | None = None,
+    point: Point | None = None,
+    radius_m: float | None = None,
+) -> QuerySet[ServiceAtSite]:
+    return service_at_site_search(
+        qs=service_at_site_queryset(full=False),
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        postcode=postcode,
+        point=point,
+        radius_m=radius_m,
+    )
+
+
+def hsds_service_at_site_get(*, service_at_site_id: UUID) -> ServiceAtSite | None:
+    return service_at_site_queryset(full=True).filter(pk=service_at_site_id).first()
+
+
+def hsds_organization_list(*, search: str | None = None) -> QuerySet[Organization]:
+    qs = organization_queryset(full=False)
+    if search:
+        qs = qs.filter(name__unaccent__icontains=search)
+    return qs
+
+
+def hsds_organization_get(*, organization_id: UUID) -> Organization | None:
+    return organization_queryset(full=True).filter(pk=organization_id).first()
+
+
+def hsds_taxonomy_list(*, search: str | None = None) -> QuerySet[Taxonomy]:
+    qs = taxonomy_queryset()
+    if search:
+        qs = qs.filter(name__unaccent__icontains=search)
+    return qs
+
+
+def hsds_taxonomy_get(*, taxonomy_id: UUID) -> Taxonomy | None:
+    return taxonomy_queryset().filter(pk=taxonomy_id).first()
+
+
+def hsds_taxonomy_term_list(
+    *,
+    search: str | None = None,
+    taxonomy_id: UUID | None = None,
+    parent_id: UUID | None = None,
+    top_only: bool = False,
+) -> QuerySet[TaxonomyTerm]:
+    qs = taxonomy_term_queryset()
+    if search:
+        qs = qs.filter(name__unaccent__icontains=search)
+    if taxonomy_id:
+        qs = qs.filter(taxonomy_id=taxonomy_id)
+    if parent_id:
+        qs = qs.filter(parent_id=parent_id)
+    if top_only:
+        qs = qs.filter(parent__isnull=True)
+    return qs
+
+
+def hsds_taxonomy_term_get(*, taxonomy_term_id: UUID) -> TaxonomyTerm | None:
+    return taxonomy_term_queryset().filter(pk=taxonomy_term_id).first()

@@ -251,12 +251,13 @@ def paged(
     )
 
 
-def _get_or_404(qs: QuerySet[M], raw_id: str) -> M:
+def _one(raw_id: str, get: Callable[[uuid.UUID], M | None]) -> M:
+    """The record a selector finds by the id in the URL; a malformed id is as absent."""
     try:
         pk = uuid.UUID(raw_id)
     except ValueError:
         raise NotFound(_("No record has the id %(id)r.") % {"id": raw_id}) from None
-    obj = qs.filter(pk=pk).first()
+    obj = get(pk)
     if obj is None:
         raise NotFound(_("No record has the id %(id)r.") % {"id": raw_id})
     return obj
@@ -373,8 +374,7 @@ class ProfileSchemaView(HsdsView):
 class ServiceListView(HsdsView):
     @_hsds_list("services", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
-        filters = _filters(request)
-        qs = queries.hsds_service_filter(qs=queries.service_queryset(full=False), **filters)
+        qs = queries.hsds_service_list(**_filters(request))
 
         def item(service: Any) -> dict[str, Any]:
             return _with_distance(service, service_to_hsds(service, full=False))
@@ -385,27 +385,24 @@ class ServiceListView(HsdsView):
 class ServiceDetailView(HsdsView):
     @_hsds_one("services")
     def get(self, request: Request, id: str) -> Response:
-        service = _get_or_404(queries.service_queryset(full=True), id)
+        service = _one(id, lambda pk: queries.hsds_service_get(service_id=pk))
         return Response(service_to_hsds(service, full=True))
 
 
 class OrganizationListView(HsdsView):
     @_hsds_list("organizations", _SEARCH)
     def get(self, request: Request) -> HttpResponseBase:
-        qs = queries.organization_queryset(full=False)
-        search = _text_param(request, "search")
-        if search:
-            qs = qs.filter(name__unaccent__icontains=search)
+        qs = queries.hsds_organization_list(search=_text_param(request, "search"))
         return paged(request, qs, organization_to_hsds)
 
 
 class OrganizationDetailView(HsdsView):
     @_hsds_one("organizations", [OpenApiParameter("full_service", bool)])
     def get(self, request: Request, id: str) -> Response:
-        organization = _get_or_404(queries.organization_queryset(full=True), id)
+        organization = _one(id, lambda pk: queries.hsds_organization_get(organization_id=pk))
         full_service = _bool_param(request, "full_service")
-        services = queries.service_queryset(full=full_service).filter(
-            organization_id=organization.pk
+        services = queries.hsds_service_list_for_organization(
+            organization_id=organization.pk, full=full_service
         )
         return Response(
             organization_to_hsds(
@@ -419,10 +416,7 @@ class OrganizationDetailView(HsdsView):
 class ServiceAtLocationListView(HsdsView):
     @_hsds_list("service_at_locations", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
-        filters = _filters(request)
-        qs = queries.service_at_site_search(
-            qs=queries.service_at_site_queryset(full=False), **filters
-        )
+        qs = queries.hsds_service_at_site_list(**_filters(request))
 
         def item(link: Any) -> dict[str, Any]:
             data = service_at_location_to_hsds(link, full=False, with_service=True)
@@ -434,24 +428,22 @@ class ServiceAtLocationListView(HsdsView):
 class ServiceAtLocationDetailView(HsdsView):
     @_hsds_one("service_at_locations")
     def get(self, request: Request, id: str) -> Response:
-        link = _get_or_404(queries.service_at_site_queryset(full=True), id)
+        link = _one(id, lambda pk: queries.hsds_service_at_site_get(service_at_site_id=pk))
         return Response(service_at_location_to_hsds(link, full=True, with_service=True))
 
 
 class TaxonomyListView(HsdsView):
     @_hsds_list("taxonomies", _SEARCH)
     def get(self, request: Request) -> HttpResponseBase:
-        qs = queries.taxonomy_queryset()
-        search = _text_param(request, "search")
-        if search:
-            qs = qs.filter(name__unaccent__icontains=search)
+        qs = queries.hsds_taxonomy_list(search=_text_param(request, "search"))
         return paged(request, qs, taxonomy_to_hsds)
 
 
 class TaxonomyDetailView(HsdsView):
     @_hsds_one("taxonomies")
     def get(self, request: Request, id: str) -> Response:
-        return Response(taxonomy_to_hsds(_get_or_404(queries.taxonomy_queryset(), id)))
+        taxonomy = _one(id, lambda pk: queries.hsds_taxonomy_get(taxonomy_id=pk))
+        return Response(taxonomy_to_hsds(taxonomy))
 
 
 class TaxonomyTermListView(HsdsView):
@@ -465,25 +457,20 @@ class TaxonomyTermListView(HsdsView):
         ],
     )
     def get(self, request: Request) -> HttpResponseBase:
-        qs = queries.taxonomy_term_queryset()
-        search = _text_param(request, "search")
-        if search:
-            qs = qs.filter(name__unaccent__icontains=search)
-        taxonomy_id = _uuid_param(request, "taxonomy_id")
-        if taxonomy_id:
-            qs = qs.filter(taxonomy_id=taxonomy_id)
-        parent_id = _uuid_param(request, "parent_id")
-        if parent_id:
-            qs = qs.filter(parent_id=parent_id)
-        if _bool_param(request, "top_only"):
-            qs = qs.filter(parent__isnull=True)
+        qs = queries.hsds_taxonomy_term_list(
+            search=_text_param(request, "search"),
+            taxonomy_id=_uuid_param(request, "taxonomy_id"),
+            parent_id=_uuid_param(request, "parent_id"),
+            top_only=_bool_param(request, "top_only"),
+        )
         return paged(request, qs, taxonomy_term_to_hsds)
 
 
 class TaxonomyTermDetailView(HsdsView):
     @_hsds_one("taxonomy_terms")
     def get(self, request: Request, id: str) -> Response:
-        return Response(taxonomy_term_to_hsds(_get_or_404(queries.taxonomy_term_queryset(), id)))
+        term = _one(id, lambda pk: queries.hsds_taxonomy_term_get(taxonomy_term_id=pk))
+        return Response(taxonomy_term_to_hsds(term))
 
 
 class ExportZipView(HsdsView):
