@@ -14,23 +14,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.gates import coordinator_require, request_user
-from accounts.selectors import user_is_coordinator
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_list, audit_record, audit_refused
-from cases.selectors import case_team_organization_ids
-from directory.models import Service, TaxonomyTerm, Territory
-from matching.selectors import (
-    provider_organization_ids,
-    referral_get_for_provider,
-)
-from waitlists.models import AllocationRound, EnrolmentStatus, SlotOffer
+from directory.selectors import taxonomy_term_list, territory_list
+from matching.selectors import referral_get_for_provider
+from waitlists.models import EnrolmentStatus
 from waitlists.rounds import (
     allocation_round_confirm,
     allocation_round_propose,
     allocation_round_rows,
 )
 from waitlists.selectors import (
+    allocation_round_get,
     enrolment_get_for_provider,
+    slot_offer_get_for_case_team,
+    waitlist_can_read,
     waitlist_history,
     waitlist_network_summary,
     waitlist_positions,
@@ -114,14 +112,7 @@ class OfferAnswerView(APIView):
 
     @extend_schema(request=AnswerSerializer, responses={200: None})
     def post(self, request: Request, offer_id: UUID) -> Response:
-        offer = (
-            SlotOffer.objects.filter(
-                pk=offer_id,
-                entry__case__organization_id__in=case_team_organization_ids(user=request.user),
-            )
-            .select_related("entry__case")
-            .first()
-        )
+        offer = slot_offer_get_for_case_team(user=request.user, offer_id=offer_id)
         if offer is None:
             audit_refused(request, record_type=AuditRecordType.OFFER, record_id=offer_id)
             raise NotFound()
@@ -180,12 +171,7 @@ class WaitlistServiceView(APIView):
         operation_id="waitlists_service_queue", responses=QueuePlaceSerializer(many=True)
     )
     def get(self, request: Request, service_id: UUID) -> Response:
-        service = Service.objects.filter(pk=service_id).first()
-        allowed = service is not None and (
-            user_is_coordinator(user=request.user)
-            or service.organization_id in provider_organization_ids(user=request.user)
-        )
-        if not allowed:
+        if not waitlist_can_read(user=request.user, service_id=service_id):
             raise NotFound()
         places = waitlist_positions(service_id=service_id)
         audit_list(request, record_type=AuditRecordType.WAITLIST, count=len(places))
@@ -194,7 +180,7 @@ class WaitlistServiceView(APIView):
 
 class HistoryParams(serializers.Serializer[Any]):
     service = serializers.UUIDField(required=False)
-    category = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects, required=False)
+    category = CodeRelatedField(slug_field="code", queryset=taxonomy_term_list(), required=False)
     days = serializers.IntegerField(min_value=1, max_value=3660, default=180)
 
 
@@ -231,8 +217,8 @@ class WaitlistHistoryView(APIView):
 
 
 class RoundSerializer(serializers.Serializer[Any]):
-    territory_id = serializers.PrimaryKeyRelatedField(queryset=Territory.objects)
-    category_code = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects)
+    territory_id = serializers.PrimaryKeyRelatedField(queryset=territory_list())
+    category_code = CodeRelatedField(slug_field="code", queryset=taxonomy_term_list())
 
 
 class AllocationRoundCreateView(APIView):
@@ -265,7 +251,7 @@ class AllocationRoundConfirmView(APIView):
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request, round_id: UUID) -> Response:
         coordinator_require(user=request.user)
-        round = AllocationRound.objects.filter(pk=round_id).first()
+        round = allocation_round_get(round_id=round_id)
         if round is None:
             raise NotFound()
         placed = allocation_round_confirm(actor=request_user(request), round=round)

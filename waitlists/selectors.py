@@ -1,18 +1,23 @@
-"""Reads of slots and waitlists: free slots, live queue positions, expected waits."""
+"""Reads of slots and waitlists: free slots, live queue positions, expected waits, and
+what the waitlist pages and API show, each scoped to who may see it."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from accounts.selectors import AnyUser
-from matching.selectors import provider_organization_ids
+from accounts.selectors import AnyUser, user_is_coordinator
+from cases.models import Case
+from cases.selectors import case_team_organization_ids
+from directory.models import Service, ServiceAtSite
+from matching.models import Referral, ReferralStatus
+from matching.selectors import provider_organization_ids, referral_list_for_provider
 from waitlists.models import (
     ACTIVE_ENTRY_STATUSES,
     AllocationRound,
@@ -43,8 +48,6 @@ def enrolment_get_for_provider(*, user: AnyUser, enrolment_id: UUID) -> Enrolmen
 
 def service_at_site_free_slots(*, service_at_site_ids: Iterable[UUID]) -> dict[UUID, int]:
     """Capacity less active enrolments and slots held by pending offers, per site."""
-    from directory.models import ServiceAtSite
-
     ids = list(service_at_site_ids)
     rows = ServiceAtSite.objects.filter(pk__in=ids).annotate(
         taken=Count(
@@ -175,3 +178,144 @@ def waitlist_history(
 
 def allocation_round_list() -> QuerySet[AllocationRound]:
     return AllocationRound.objects.select_related("territory", "category", "created_by")
+
+
+def allocation_round_get(*, round_id: UUID) -> AllocationRound | None:
+    return (
+        AllocationRound.objects.select_related(
+            "territory", "category", "created_by", "confirmed_by"
+        )
+        .filter(pk=round_id)
+        .first()
+    )
+
+
+def allocation_round_placed_cases(*, round: AllocationRound) -> list[tuple[UUID, str]]:
+    """(case id, case code) of each child the round gives a slot, for the audit log."""
+    placed = [UUID(str(case_id)) for case_id, site in round.proposal.items() if site]
+    codes = dict(Case.objects.filter(pk__in=placed).values_list("id", "code"))
+    return [(case_id, codes.get(case_id, "")) for case_id in placed]
+
+
+def service_list_with_waitlist(*, since: date) -> QuerySet[Service]:
+    """Services with a snapshot since the day, or somebody waiting now: those with a trend."""
+    return (
+        Service.objects.filter(
+            Q(pk__in=WaitlistSnapshot.objects.filter(day__gte=since).values("service_id"))
+            | Q(
+                pk__in=WaitlistEntry.objects.filter(status__in=ACTIVE_ENTRY_STATUSES).values(
+                    "service_id"
+                )
+            )
+        )
+        .select_related("organization")
+        .order_by("name", "organization__name")
+    )
+
+
+def waitlist_can_read(*, user: AnyUser, service_id: UUID) -> bool:
+    """A service's queue, by case code, is for coordinators and its provider's staff."""
+    service = Service.objects.filter(pk=service_id).first()
+    return service is not None and (
+        user_is_coordinator(user=user)
+        or service.organization_id in provider_organization_ids(user=user)
+    )
+
+
+# --- a case's waitlists (its caseworkers) ----------------------------------------------------
+
+
+def waitlist_entries_for_case(*, case_id: UUID) -> list[WaitlistEntry]:
+    """The lists the child waits on, oldest request first."""
+    return list(
+        WaitlistEntry.objects.filter(case_id=case_id, status__in=ACTIVE_ENTRY_STATUSES)
+        .select_related("service__organization")
+        .order_by("requested_at")
+    )
+
+
+def slot_offers_pending_for_case(*, case_id: UUID) -> list[SlotOffer]:
+    """Freed slots offered to the child and not answered yet, soonest to expire first."""
+    return list(
+        SlotOffer.objects.filter(entry__case_id=case_id, status=OfferStatus.PENDING)
+        .select_related("entry__service__organization", "service_at_site__site")
+        .order_by("expires_at")
+    )
+
+
+def slot_offer_get_for_case(*, case_id: UUID, offer_id: UUID) -> SlotOffer | None:
+    """An offer made to this case, else None (the case is already the caller's to work)."""
+    return (
+        SlotOffer.objects.filter(pk=offer_id, entry__case_id=case_id)
+        .select_related("entry__service", "service_at_site__site")
+        .first()
+    )
+
+
+def slot_offer_get_for_case_team(*, user: AnyUser, offer_id: UUID) -> SlotOffer | None:
+    """An offer made to a case of one of the user's caseworker teams, else None."""
+    return (
+        SlotOffer.objects.filter(
+            pk=offer_id,
+            entry__case__organization_id__in=case_team_organization_ids(user=user),
+        )
+        .select_related("entry__case")
+        .first()
+    )
+
+
+# --- a provider's slots ------------------------------------------------------------------------
+
+
+def service_at_site_slots_for_provider(*, user: AnyUser) -> list[ServiceAtSite]:
+    """The user's organizations' services at sites, with ``taken`` (active enrolments)
+    and ``held`` (pending offers) counted."""
+    return list(
+        ServiceAtSite.objects.filter(
+            service__organization_id__in=provider_organization_ids(user=user)
+        )
+        .select_related("service__organization", "site")
+        .annotate(
+            taken=Count(
+                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True
+            ),
+            held=Count(
+                "slot_offers", filter=Q(slot_offers__status=OfferStatus.PENDING), distinct=True
+            ),
+        )
+        .order_by("service__name", "site__name")
+    )
+
+
+def service_at_site_get_for_provider(
+    *, user: AnyUser, service_at_site_id: UUID
+) -> ServiceAtSite | None:
+    """A service at a site of one of the user's provider organizations, else None."""
+    return (
+        ServiceAtSite.objects.filter(
+            pk=service_at_site_id,
+            service__organization_id__in=provider_organization_ids(user=user),
+        )
+        .select_related("service", "site")
+        .first()
+    )
+
+
+def enrolments_active_at(*, service_at_site_ids: Iterable[UUID]) -> list[Enrolment]:
+    """Who holds a slot at these sites, first enrolled first."""
+    return list(
+        Enrolment.objects.filter(
+            service_at_site__in=list(service_at_site_ids), status=EnrolmentStatus.ACTIVE
+        )
+        .select_related("case")
+        .order_by("started_at")
+    )
+
+
+def referrals_to_place_for_provider(*, user: AnyUser) -> QuerySet[Referral]:
+    """Referrals the user's organizations accepted and have not placed yet, oldest first."""
+    return (
+        referral_list_for_provider(user=user)
+        .filter(status=ReferralStatus.ACCEPTED)
+        .order_by("sent_at", "created")
+    )

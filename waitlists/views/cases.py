@@ -21,33 +21,21 @@ from cases.models import Case
 from cases.views import case_or_404
 from matching.forms import add_service_errors
 from waitlists.forms import OfferAnswerForm, WaitlistWithdrawForm
-from waitlists.models import ACTIVE_ENTRY_STATUSES, OfferStatus, SlotOffer, WaitlistEntry
-from waitlists.selectors import case_waitlist_places
+from waitlists.selectors import (
+    case_waitlist_places,
+    slot_offer_get_for_case,
+    slot_offers_pending_for_case,
+    waitlist_entries_for_case,
+)
 from waitlists.services import slot_offer_answer, waitlist_withdraw
 
 Bound = tuple[str, forms.Form]
 
 
-def _active_entries(case: Case) -> list[WaitlistEntry]:
-    return list(
-        WaitlistEntry.objects.filter(case=case, status__in=ACTIVE_ENTRY_STATUSES)
-        .select_related("service__organization")
-        .order_by("requested_at")
-    )
-
-
-def _pending_offers(case: Case) -> list[SlotOffer]:
-    return list(
-        SlotOffer.objects.filter(entry__case=case, status=OfferStatus.PENDING)
-        .select_related("entry__service__organization", "service_at_site__site")
-        .order_by("expires_at")
-    )
-
-
 def _render(
     request: HttpRequest, case: Case, *, bound: Bound | None = None, status: int = 200
 ) -> HttpResponse:
-    entries = _active_entries(case)
+    entries = waitlist_entries_for_case(case_id=case.pk)
     audit_record(
         request=request,
         action=AuditAction.READ,
@@ -59,7 +47,7 @@ def _render(
     organizations = {entry.pk: entry.service.organization.name for entry in entries}
     offers = []
     shown = set()
-    for offer in _pending_offers(case):
+    for offer in slot_offers_pending_for_case(case_id=case.pk):
         key = f"offer-{offer.pk}"
         shown.add(key)
         form = (
@@ -100,11 +88,7 @@ def case_waitlists(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @role_required(Role.CASEWORKER)
 def offer_answer(request: HttpRequest, case_id: UUID, offer_id: UUID) -> HttpResponse:
     case = case_or_404(request, case_id)
-    offer = (
-        SlotOffer.objects.filter(pk=offer_id, entry__case=case)
-        .select_related("entry__service", "service_at_site__site")
-        .first()
-    )
+    offer = slot_offer_get_for_case(case_id=case.pk, offer_id=offer_id)
     if offer is None:
         audit_refused(request, record_type=AuditRecordType.OFFER, record_id=offer_id)
         raise Http404
@@ -148,7 +132,7 @@ def offer_answer(request: HttpRequest, case_id: UUID, offer_id: UUID) -> HttpRes
 def withdraw(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = case_or_404(request, case_id)
     form = WaitlistWithdrawForm(
-        request.POST, entries=_active_entries(case), auto_id="id_withdraw_%s"
+        request.POST, entries=waitlist_entries_for_case(case_id=case.pk), auto_id="id_withdraw_%s"
     )
     if form.is_valid():
         try:

@@ -6,13 +6,11 @@ the service has succeeded. One function an act, so a page and its API twin log a
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from audit.models import AuditAction, AuditRecordType
 from audit.services import AnyRequest, audit_record, audit_record_cases
-from cases.models import Case
 from matching.models import Referral
 from waitlists.models import AllocationRound, Enrolment
+from waitlists.selectors import allocation_round_placed_cases
 from waitlists.services import Placement
 
 
@@ -56,12 +54,10 @@ def audit_round_proposed(request: AnyRequest, *, found: AllocationRound) -> None
 
 def audit_round_placements(request: AnyRequest, found: AllocationRound) -> None:
     """One entry per child the confirmed round placed, so each case shows who did it."""
-    placed = [UUID(str(case_id)) for case_id, site in found.proposal.items() if site]
-    codes = dict(Case.objects.filter(pk__in=placed).values_list("id", "code"))
     audit_record_cases(
         request=request,
         action=AuditAction.CREATE,
         record_type=AuditRecordType.ENROLMENT,
-        cases=[(case_id, codes.get(case_id, "")) for case_id in placed],
+        cases=allocation_round_placed_cases(round=found),
         detail=f"allocation round {found.pk}",
     )

@@ -5,13 +5,12 @@ Coordinators see case codes, priorities and figures, never a case file.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +22,6 @@ from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
-from directory.models import Service
 from directory.selectors import format_distance
 from matching.forms import add_service_errors
 from waitlists.forms import (
@@ -32,20 +30,20 @@ from waitlists.forms import (
     HistoryFilterForm,
     RoundProposeForm,
 )
-from waitlists.models import (
-    ACTIVE_ENTRY_STATUSES,
-    AllocationRound,
-    RoundStatus,
-    WaitlistEntry,
-    WaitlistSnapshot,
-)
+from waitlists.models import AllocationRound, RoundStatus
 from waitlists.rounds import (
     allocation_round_confirm,
     allocation_round_discard,
     allocation_round_propose,
     allocation_round_rows,
 )
-from waitlists.selectors import allocation_round_list, waitlist_history, waitlist_network_summary
+from waitlists.selectors import (
+    allocation_round_get,
+    allocation_round_list,
+    service_list_with_waitlist,
+    waitlist_history,
+    waitlist_network_summary,
+)
 from waitlists.views.common import audit_round_placements, audit_round_proposed
 from web.charts import line_chart
 
@@ -55,21 +53,9 @@ ROUNDS_SHOWN = 30
 # --- the network's waitlists ---------------------------------------------------------------
 
 
-def _chartable_services() -> QuerySet[Service]:
-    """Services with a snapshot in the longest period offered, or somebody waiting now."""
-    since = timezone.localdate() - timedelta(days=max(days for days, _label in HISTORY_DAYS))
-    return (
-        Service.objects.filter(
-            Q(pk__in=WaitlistSnapshot.objects.filter(day__gte=since).values("service_id"))
-            | Q(
-                pk__in=WaitlistEntry.objects.filter(status__in=ACTIVE_ENTRY_STATUSES).values(
-                    "service_id"
-                )
-            )
-        )
-        .select_related("organization")
-        .order_by("name", "organization__name")
-    )
+def _chartable_since() -> date:
+    """The first day of the longest period offered: a service charted in none is left out."""
+    return timezone.localdate() - timedelta(days=max(days for days, _label in HISTORY_DAYS))
 
 
 def _series() -> list[tuple[str, str]]:
@@ -84,7 +70,7 @@ def network_waitlists(request: HttpRequest) -> HttpResponse:
         # A link with only ?service= still shows (and keeps) the default period.
         data = request.GET.copy()
         data.setdefault("days", str(DEFAULT_HISTORY_DAYS))
-    form = HistoryFilterForm(data, services=_chartable_services())
+    form = HistoryFilterForm(data, services=service_list_with_waitlist(since=_chartable_since()))
     days, service, category = DEFAULT_HISTORY_DAYS, None, None
     status = 200
     if form.is_bound:
@@ -205,13 +191,7 @@ def _rounded(value: Any) -> int | None:
 
 
 def _round_or_404(round_id: UUID) -> AllocationRound:
-    found = (
-        AllocationRound.objects.select_related(
-            "territory", "category", "created_by", "confirmed_by"
-        )
-        .filter(pk=round_id)
-        .first()
-    )
+    found = allocation_round_get(round_id=round_id)
     if found is None:
         raise Http404
     return found

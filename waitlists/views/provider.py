@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,15 +27,19 @@ from audit.services import audit_list, audit_refused
 from directory.models import Service, ServiceAtSite
 from directory.services import service_at_site_set_capacity
 from matching.forms import add_service_errors
-from matching.models import Referral, ReferralStatus
-from matching.selectors import (
-    provider_organization_ids,
-    referral_get_for_provider,
-    referral_list_for_provider,
-)
+from matching.models import Referral
+from matching.selectors import referral_get_for_provider
 from waitlists.forms import CapacityForm, EnrolmentEndForm, PlaceForm
-from waitlists.models import Enrolment, EnrolmentStatus, OfferStatus
-from waitlists.selectors import QueuePlace, enrolment_get_for_provider, waitlist_positions
+from waitlists.models import Enrolment, EnrolmentStatus
+from waitlists.selectors import (
+    QueuePlace,
+    enrolment_get_for_provider,
+    enrolments_active_at,
+    referrals_to_place_for_provider,
+    service_at_site_get_for_provider,
+    service_at_site_slots_for_provider,
+    waitlist_positions,
+)
 from waitlists.services import enrolment_end, referral_place, slot_offer_next
 from waitlists.views.common import audit_enrolment_ended, audit_placement
 
@@ -72,25 +75,6 @@ class ServiceBlock:
         return sum(row.free for row in self.sites)
 
 
-def _sites_of(user: Any) -> list[ServiceAtSite]:
-    """The organization's services at sites, with slots taken and held counted."""
-    return list(
-        ServiceAtSite.objects.filter(
-            service__organization_id__in=provider_organization_ids(user=user)
-        )
-        .select_related("service__organization", "site")
-        .annotate(
-            taken=Count(
-                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True
-            ),
-            held=Count(
-                "slot_offers", filter=Q(slot_offers__status=OfferStatus.PENDING), distinct=True
-            ),
-        )
-        .order_by("service__name", "site__name")
-    )
-
-
 def _pick(bound: Bound | None, key: str, make: Any) -> Any:
     """The posted form if it is this one (to show its errors), else a fresh one."""
     if bound is not None and bound[0] == key:
@@ -99,15 +83,9 @@ def _pick(bound: Bound | None, key: str, make: Any) -> Any:
 
 
 def _render(request: HttpRequest, *, bound: Bound | None = None, status: int = 200) -> HttpResponse:
-    links = _sites_of(request.user)
+    links = service_at_site_slots_for_provider(user=request.user)
     enrolments: dict[UUID, list[Enrolment]] = {}
-    for enrolment in (
-        Enrolment.objects.filter(
-            service_at_site__in=[link.pk for link in links], status=EnrolmentStatus.ACTIVE
-        )
-        .select_related("case")
-        .order_by("started_at")
-    ):
+    for enrolment in enrolments_active_at(service_at_site_ids=[link.pk for link in links]):
         enrolments.setdefault(enrolment.service_at_site_id, []).append(enrolment)
     shown: set[str] = set()
     blocks: dict[UUID, ServiceBlock] = {}
@@ -148,11 +126,7 @@ def _render(request: HttpRequest, *, bound: Bound | None = None, status: int = 2
             )
         block.sites.append(row)
     to_place = []
-    for referral in (
-        referral_list_for_provider(user=request.user)
-        .filter(status=ReferralStatus.ACCEPTED)
-        .order_by("sent_at", "created")
-    ):
+    for referral in referrals_to_place_for_provider(user=request.user):
         key = f"place-{referral.pk}"
         shown.add(key)
         to_place.append((referral, _pick(bound, key, PlaceForm)))
@@ -183,13 +157,8 @@ def provider_slots(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.PROVIDER)
 def capacity_set(request: HttpRequest, service_at_site_id: UUID) -> HttpResponse:
-    link = (
-        ServiceAtSite.objects.filter(
-            pk=service_at_site_id,
-            service__organization_id__in=provider_organization_ids(user=request.user),
-        )
-        .select_related("service", "site")
-        .first()
+    link = service_at_site_get_for_provider(
+        user=request.user, service_at_site_id=service_at_site_id
     )
     if link is None:
         raise Http404
