@@ -2,6 +2,14 @@
    so no inline script is needed under the Content-Security-Policy. */
 (function () {
   "use strict";
+  // Leaflet's bindPopup/bindTooltip/setContent parse a string as HTML: text from data
+  // goes in as a node whose textContent it is, so markup in a name stays text.
+  window.puenteTextNode = function (text, tag) {
+    var node = document.createElement(tag || "span");
+    node.textContent = text;
+    return node;
+  };
+
   window.puenteMakeMap = function (id) {
     var settings = JSON.parse(document.getElementById("map-settings").textContent);
     var map = L.map(id, {

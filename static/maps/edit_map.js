@@ -74,7 +74,7 @@
         sectors = L.geoJSON(data, {
           style: style,
           onEachFeature: function (feature, layer) {
-            layer.bindTooltip(feature.properties.name);
+            layer.bindTooltip(window.puenteTextNode(feature.properties.name));
             layer.on("click", function () {
               var box = boxes[feature.id];
               if (!box) return;

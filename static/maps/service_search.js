@@ -10,7 +10,7 @@
       var marker = L.marker([parseFloat(item.dataset.lat), parseFloat(item.dataset.lon)], {
         title: name, alt: name,
       });
-      marker.bindPopup(name);
+      marker.bindPopup(window.puenteTextNode(name));
       layer.addLayer(marker);
     });
     if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 16 });

@@ -61,7 +61,7 @@
       radius: 9, color: "#7a1f5c", weight: 3, fillColor: "#d35fa8", fillOpacity: 0.9,
       className: "home-marker",
     });
-    home.bindTooltip(t.home);
+    home.bindTooltip(window.puenteTextNode(t.home));
     layer.addLayer(home);
 
     var rank = 0;
@@ -76,7 +76,7 @@
         var why = option.name + " — " + t.excluded + ": " + option.excluded_because.join(" ");
         marker = L.marker([option.lat, option.lon], { title: why, alt: why, opacity: 0.45 });
         // Leaflet 1.9 opens a tooltip on keyboard focus as well as on hover.
-        marker.bindTooltip(option.excluded_because.join(" "), { className: "excluded-tooltip" });
+        marker.bindTooltip(window.puenteTextNode(option.excluded_because.join(" ")), { className: "excluded-tooltip" });
       }
       marker.bindPopup(popup(option, t), { minWidth: 260, maxWidth: 340 });
       layer.addLayer(marker);

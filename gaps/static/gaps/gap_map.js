@@ -22,6 +22,13 @@
     return String(value);
   }
 
+  // Leaflet parses string tooltips as HTML: names from data go in as text nodes.
+  function text(value) {
+    var node = document.createElement("span");
+    node.textContent = value;
+    return node;
+  }
+
   function popup(props, measure) {
     var node = document.createElement("div");
     var title = document.createElement("strong");
@@ -49,7 +56,7 @@
           };
         },
         onEachFeature: function (feature, layer) {
-          layer.bindTooltip(feature.properties.name + ": " + shown(feature.properties.value));
+          layer.bindTooltip(text(feature.properties.name + ": " + shown(feature.properties.value)));
           layer.bindPopup(popup(feature.properties, measure));
         },
       }).addTo(map);
@@ -57,15 +64,15 @@
       data.hotspots.features.forEach(function (feature, index) {
         var p = feature.properties;
         var site = [p.suggested_site[1], p.suggested_site[0]];
-        var text = t.hotspot.replace("%(number)s", index + 1).replace("%(size)s", shown(p.size));
+        var label = t.hotspot.replace("%(number)s", index + 1).replace("%(size)s", shown(p.size));
         L.circle(site, {
           radius: Math.max(p.radius_m, 100), color: "#6a1b9a", weight: 2, fillOpacity: 0.08,
           className: "gap-hotspot",
-        }).bindTooltip(text).addTo(spots);
+        }).bindTooltip(text(label)).addTo(spots);
         L.circleMarker(site, {
           radius: 5, color: "#6a1b9a", fillColor: "#6a1b9a", fillOpacity: 1, weight: 1,
           className: "gap-site",
-        }).bindTooltip(text + " · " + t.site).addTo(spots);
+        }).bindTooltip(text(label + " · " + t.site)).addTo(spots);
       });
       if (territories.getLayers().length) {
         map.fitBounds(territories.getBounds(), { padding: [10, 10] });
