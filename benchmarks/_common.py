@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,9 @@ def http_server(database_url: str, port: int, *, server: str = "runserver") -> I
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        # Throttle counters (and every other cache key) of this run only: a second run
+        # within the minute would otherwise start from the first one's counts (429).
+        "CACHE_KEY_PREFIX": f"puente-bench-{uuid.uuid4().hex[:12]}",
     }
     if server == "gunicorn":
         env.setdefault("DATABASE_CONN_MAX_AGE", "600")
