@@ -1,9 +1,12 @@
-"""Who a service is for: structured eligibility rules a child can be checked against."""
+"""Who a service is for: structured eligibility rules a child can be checked against.
+
+The rules are worded and evaluated in ``directory.eligibility``; the choices and the
+candidate are defined there too and importable from here as before.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
@@ -12,41 +15,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.eligibility import (
+    EligibilityCandidate,
+    EligibilityFailure,
+    RiskLevel,
+    Sex,
+    eligibility_failures,
+)
 from directory.fields import ChoiceArrayField
 from directory.models.service import Service
 from directory.models.territory import Territory
 
 MAX_AGE_YEARS = 25
-
-
-class Sex(models.TextChoices):
-    FEMALE = "female", _("Female")
-    MALE = "male", _("Male")
-    OTHER = "other", _("Other / non-binary")
-
-
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MODERATE = "moderate", _("Moderate")
-    HIGH = "high", _("High")
-    VERY_HIGH = "very_high", _("Very high")
-
-
-@dataclass(frozen=True)
-class EligibilityCandidate:
-    """What eligibility needs to know about a child; ``matching`` builds it from a case."""
-
-    age_years: int | None = None
-    sex: str | None = None
-    risk_level: str | None = None
-    territory_ids: frozenset[uuid.UUID] = frozenset()  # home territory and its ancestors
-    has_judicial_order: bool = False
-
-
-@dataclass(frozen=True)
-class EligibilityFailure:
-    rule: str
-    reason: str
 
 
 class Eligibility(models.Model):
@@ -128,67 +108,10 @@ class Eligibility(models.Model):
     def failures_for(
         self, candidate: EligibilityCandidate, *, service_area_ids: set[uuid.UUID] | None = None
     ) -> list[EligibilityFailure]:
-        """Every rule the candidate fails, each with a sentence a caseworker can read.
+        """Every rule the candidate fails (``directory.eligibility.eligibility_failures``).
 
         ``service_area_ids`` may be passed when already fetched, to spare a query per row.
         """
-        failures: list[EligibilityFailure] = []
-        age = candidate.age_years
-        if self.min_age is not None or self.max_age is not None:
-            if age is None:
-                failures.append(EligibilityFailure("age", str(_("The child's age is unknown."))))
-            elif self.min_age is not None and age < self.min_age:
-                failures.append(
-                    EligibilityFailure(
-                        "age",
-                        str(
-                            _("Age %(age)s is below the minimum of %(min)s years.")
-                            % {"age": age, "min": self.min_age}
-                        ),
-                    )
-                )
-            elif self.max_age is not None and age > self.max_age:
-                failures.append(
-                    EligibilityFailure(
-                        "age",
-                        str(
-                            _("Age %(age)s is above the maximum of %(max)s years.")
-                            % {"age": age, "max": self.max_age}
-                        ),
-                    )
-                )
-        if self.sexes and candidate.sex not in self.sexes:
-            failures.append(
-                EligibilityFailure(
-                    "sex",
-                    str(
-                        _("The service is only for: %(sexes)s.")
-                        % {"sexes": ", ".join(str(Sex(s).label) for s in self.sexes)}
-                    ),
-                )
-            )
-        if self.risk_levels and candidate.risk_level not in self.risk_levels:
-            failures.append(
-                EligibilityFailure(
-                    "risk_level",
-                    str(
-                        _("The service accepts risk levels: %(levels)s.")
-                        % {"levels": ", ".join(str(RiskLevel(r).label) for r in self.risk_levels)}
-                    ),
-                )
-            )
-        if service_area_ids is None:
-            service_area_ids = set(self.service_area.values_list("id", flat=True))
-        if service_area_ids and not (service_area_ids & candidate.territory_ids):
-            failures.append(
-                EligibilityFailure(
-                    "territory", str(_("The child lives outside the territories served."))
-                )
-            )
-        if self.requires_judicial_order and not candidate.has_judicial_order:
-            failures.append(
-                EligibilityFailure(
-                    "judicial_order", str(_("The service requires a judicial order."))
-                )
-            )
-        return failures
+        return eligibility_failures(
+            eligibility=self, candidate=candidate, service_area_ids=service_area_ids
+        )
