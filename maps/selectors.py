@@ -12,14 +12,8 @@ from uuid import UUID
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from directory.models import (
-    AccessRoute,
-    Eligibility,
-    RiskLevel,
-    ServiceAtSite,
-    ServiceStatus,
-    Sex,
-)
+from directory.eligibility import eligibility_sentences
+from directory.models import AccessRoute, Eligibility, ServiceAtSite, ServiceStatus
 from directory.tiles import ServiceMapIndex, service_map_index_build
 from waitlists.selectors import service_at_site_free_slots
 
@@ -37,40 +31,11 @@ class ServiceCard:
 
 
 def eligibility_in_words(*, eligibility: Eligibility | None, area_names: list[str]) -> list[str]:
-    """One short sentence per rule; a service without rules is open to every child."""
-    if eligibility is None:
-        return [_("Open to every child and adolescent.")]
-    sentences: list[str] = []
-    low, high = eligibility.min_age, eligibility.max_age
-    if low is not None and high is not None:
-        sentences.append(_("For ages %(low)s to %(high)s.") % {"low": low, "high": high})
-    elif low is not None:
-        sentences.append(_("From %(low)s years old.") % {"low": low})
-    elif high is not None:
-        sentences.append(_("Up to %(high)s years old.") % {"high": high})
-    if eligibility.sexes:
-        sentences.append(
-            _("Only for: %(sexes)s.")
-            % {"sexes": ", ".join(str(Sex(s).label).lower() for s in eligibility.sexes)}
-        )
-    if eligibility.risk_levels:
-        sentences.append(
-            _("For risk levels: %(levels)s.")
-            % {
-                "levels": ", ".join(
-                    str(RiskLevel(r).label).lower() for r in eligibility.risk_levels
-                )
-            }
-        )
-    if area_names:
-        sentences.append(
-            _("Only for children living in: %(places)s.") % {"places": ", ".join(area_names)}
-        )
-    if eligibility.requires_judicial_order:
-        sentences.append(_("Only with an order from a family court."))
-    if eligibility.notes:
-        sentences.append(eligibility.notes)
-    return sentences or [_("Open to every child and adolescent.")]
+    """One short sentence per rule; a service without rules is open to every child.
+
+    The wording is the directory's (``eligibility_sentences``), the same as HSDS's.
+    """
+    return eligibility_sentences(eligibility=eligibility, area_names=area_names)
 
 
 def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:

@@ -19,12 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import RISK_BANDS, Case, CaseNeed, NeedStatus
-from directory.models import Eligibility, EligibilityCandidate, ServiceAtSite
+from directory.eligibility import (
+    EligibilityCandidate,
+    eligibility_age_sentence,
+    eligibility_failures,
+)
+from directory.models import ServiceAtSite
 from directory.selectors import (
     eligibility_service_areas,
     format_distance,
     service_at_site_nearest,
     territory_lineage_ids,
+    territory_lineage_ids_many,
 )
 from matching.hooks import free_slots_of
 from matching.models import ACTIVE_REFERRAL_STATUSES, ReferralStatus
@@ -77,14 +83,28 @@ class ReferralOptions:
     excluded: list[ReferralOption]
 
 
-def case_eligibility_candidate(*, case: Case) -> EligibilityCandidate:
+def _candidate(*, case: Case, territory_ids: frozenset[UUID]) -> EligibilityCandidate:
     return EligibilityCandidate(
         age_years=case.age_years(),
         sex=case.sex,
         risk_level=case.risk_level,
-        territory_ids=territory_lineage_ids(territory_id=case.territory_id),
+        territory_ids=territory_ids,
         has_judicial_order=case.has_judicial_order,
     )
+
+
+def case_eligibility_candidate(*, case: Case) -> EligibilityCandidate:
+    """What the directory's eligibility rules need to know about the case's child."""
+    return _candidate(
+        case=case, territory_ids=territory_lineage_ids(territory_id=case.territory_id)
+    )
+
+
+def case_eligibility_candidates(*, cases: Iterable[Case]) -> dict[UUID, EligibilityCandidate]:
+    """``case_eligibility_candidate`` for many cases, by case id, in one query."""
+    rows = list(cases)
+    lineage = territory_lineage_ids_many(territory_ids={c.territory_id for c in rows})
+    return {c.pk: _candidate(case=c, territory_ids=lineage[c.territory_id]) for c in rows}
 
 
 def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, int]:
@@ -95,14 +115,6 @@ def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, i
     rows = list(service_at_sites)
     free = free_slots_of(service_at_site_ids=[row.pk for row in rows])
     return free if free is not None else {row.pk: max(row.capacity, 0) for row in rows}
-
-
-def _age_sentence(eligibility: Eligibility | None) -> str | None:
-    if eligibility is None or (eligibility.min_age is None and eligibility.max_age is None):
-        return None
-    low = eligibility.min_age if eligibility.min_age is not None else 0
-    high = eligibility.max_age if eligibility.max_age is not None else 17
-    return _("Accepts referrals for ages %(low)s–%(high)s.") % {"low": low, "high": high}
 
 
 def referral_options(
@@ -163,8 +175,10 @@ def referral_options(
         option = ReferralOption(service_at_site=sas, distance_m=distance)
         eligibility = getattr(service, "eligibility", None)
         if eligibility is not None:
-            failures = eligibility.failures_for(
-                candidate, service_area_ids=areas.get(eligibility.pk, set())
+            failures = eligibility_failures(
+                eligibility=eligibility,
+                candidate=candidate,
+                service_area_ids=areas.get(eligibility.pk, set()),
             )
             option.excluded_because = [f.reason for f in failures]
         if service_id in already:
@@ -220,7 +234,7 @@ def referral_options(
                 else _("New to referrals: assumed to answer like the network's average."),
             ),
         ]
-        age_sentence = _age_sentence(eligibility)
+        age_sentence = eligibility_age_sentence(eligibility=eligibility)
         if age_sentence:
             reasons.append(Reason("eligibility", 0.0, age_sentence))
         if service.organization_id in continuing_orgs:

@@ -22,10 +22,10 @@ from accounts.gates import coordinator_require
 from accounts.models import User
 from cases.models import Case
 from cases.services import case_team_notify
-from directory.models import Eligibility, ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
-from directory.selectors import eligibility_service_areas, territory_descendant_ids
+from directory.models import ServiceAtSite, ServiceStatus, TaxonomyTerm, Territory
+from directory.selectors import eligibility_check_many, territory_descendant_ids
 from directory.services import service_at_site_lock
-from matching.options import case_eligibility_candidate
+from matching.options import case_eligibility_candidates
 from matching.services import referral_record_meeting_decision
 from waitlists.allocation import (
     allocate,
@@ -94,18 +94,16 @@ def allocation_round_propose(
     )
     free = service_at_site_free_slots(service_at_site_ids=[s.pk for s in sites])
     sites = [s for s in sites if free.get(s.pk, 0) > 0]
-    eligibility = {
-        e.service_id: e
-        for e in Eligibility.objects.filter(service_id__in={s.service_id for s in sites})
-    }
-    areas = eligibility_service_areas(service_ids=list(eligibility))
+    # Every child against every service of the round in two queries, whatever their number.
+    failures = eligibility_check_many(
+        service_ids={s.service_id for s in sites},
+        candidates=case_eligibility_candidates(cases=cases.values()),
+    )
     distance = _distances(case_ids=list(cases), site_ids=[s.pk for s in sites])
     costs: dict[tuple[Hashable, Hashable], float] = {}
-    for case_id, case in cases.items():
-        candidate = case_eligibility_candidate(case=case)
+    for case_id in cases:
         for site in sites:
-            rules = eligibility.get(site.service_id)
-            if rules and rules.failures_for(candidate, service_area_ids=areas.get(rules.pk, set())):
+            if failures[(site.service_id, case_id)]:
                 continue
             costs[(str(case_id), str(site.pk))] = distance[(case_id, site.pk)]
     # Ties of the unified score go to who asked first: a fraction below one point.

@@ -12,13 +12,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from directory.eligibility import eligibility_sentences
 from directory.models import (
     Eligibility,
     Organization,
-    RiskLevel,
     Service,
     ServiceAtSite,
-    Sex,
     Site,
     Taxonomy,
     TaxonomyTerm,
@@ -190,32 +189,9 @@ def location_to_hsds(site: Site, *, full: bool = True) -> Json:
 
 
 def eligibility_sentence(eligibility: Eligibility | None, *, territory_names: list[str]) -> str:
-    """What ``Eligibility`` says, in words a family can read."""
-    if eligibility is None:
-        return str(_("Open to every child, adolescent and family."))
-    parts: list[str] = []
-    low, high = eligibility.min_age, eligibility.max_age
-    if low is not None and high is not None:
-        parts.append(_("Ages %(min)s to %(max)s.") % {"min": low, "max": high})
-    elif low is not None:
-        parts.append(_("From age %(min)s.") % {"min": low})
-    elif high is not None:
-        parts.append(_("Up to age %(max)s.") % {"max": high})
-    if eligibility.sexes:
-        labels = ", ".join(str(Sex(s).label) for s in eligibility.sexes)
-        parts.append(_("Only for: %(sexes)s.") % {"sexes": labels})
-    if eligibility.risk_levels:
-        labels = ", ".join(str(RiskLevel(r).label) for r in eligibility.risk_levels)
-        parts.append(_("Risk levels accepted: %(levels)s.") % {"levels": labels})
-    if territory_names:
-        parts.append(_("For residents of: %(places)s.") % {"places": ", ".join(territory_names)})
-    if eligibility.requires_judicial_order:
-        parts.append(_("Requires a judicial order."))
-    if not parts:
-        parts.append(_("Open to every child, adolescent and family."))
-    if eligibility.notes:
-        parts.append(eligibility.notes)
-    return " ".join(str(p) for p in parts)
+    """What ``Eligibility`` says, in words a family can read: the map card's sentences
+    (``directory.eligibility.eligibility_sentences``), notes included, joined."""
+    return " ".join(eligibility_sentences(eligibility=eligibility, area_names=territory_names))
 
 
 def _eligibility(service: Service) -> Eligibility | None:

@@ -189,7 +189,8 @@ def test_the_eligibility_description_is_a_sentence_built_from_the_rules(client, 
     sentence = body["eligibility_description"]
     assert "5" in sentence and "17" in sentence
     assert "Comuna de Prueba" in sentence
-    assert "judicial" in sentence.lower()
+    # The judicial-order rule in the map card's words, now the only wording of it.
+    assert "order from a family court" in sentence.lower()
 
 
 def test_a_paid_service_keeps_its_fees_and_a_free_one_says_so(client, network):

@@ -147,3 +147,36 @@ def test_a_new_provider_gets_the_network_prior_not_zero(case):
     option = referral_options(case=case, need=need).eligible[0]
     responsiveness = next(r for r in option.reasons if r.code == "responsiveness")
     assert responsiveness.points == pytest.approx(15 * (0.7 + 0.6) / 2)
+
+
+def test_the_age_reason_of_an_option_is_worded_as_on_the_map_card(case):
+    from directory.eligibility import eligibility_sentences
+
+    case, need = case
+    young = offer(
+        name="Infancia",
+        lon=-70.601,
+        lat=-33.45,
+        category="specialized.psychological_care",
+        min_age=6,
+        max_age=11,
+    )
+    (option,) = referral_options(case=case, need=need).eligible
+    assert option.service_at_site == young
+    age_reason = next(r.sentence for r in option.reasons if r.code == "eligibility")
+    rules = Eligibility.objects.get(service=young.service)
+    assert age_reason == eligibility_sentences(eligibility=rules, area_names=[])[0]
+
+
+def test_the_candidates_of_many_cases_are_those_of_each_case_in_one_query(
+    caseworker, django_assert_max_num_queries
+):
+    from matching.options import case_eligibility_candidate, case_eligibility_candidates
+
+    comuna = TerritoryFactory()
+    sector = TerritoryFactory(parent=comuna)
+    cases = [case_of(caseworker, territory=t) for t in (comuna, sector, sector)]
+    with django_assert_max_num_queries(1):
+        many = case_eligibility_candidates(cases=cases)
+    assert many == {c.pk: case_eligibility_candidate(case=c) for c in cases}
+    assert many[cases[1].pk].territory_ids == {comuna.pk, sector.pk}
