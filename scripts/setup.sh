@@ -81,4 +81,16 @@ fi
 
 # 5. Translations --------------------------------------------------------------
 .venv/bin/python manage.py compilemessages --ignore .venv -v 0
+
+# 6. Browser-side test tools (axe-core), pinned in package-lock.json -------------
+if ! command -v npm >/dev/null 2>&1; then
+  log "Installing Node.js and npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.puente-lock; then
+  log "Installing axe-core from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.puente-lock
+fi
 log "Set-up done"

@@ -91,3 +91,39 @@ def screenshot(page: Page, name: str) -> None:
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(shots) / name), full_page=True)
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+# Violations that keep someone from using the page; "minor" and "moderate" are reported
+# by axe too but do not fail the suite.
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now.
+
+    The script comes from node_modules (``make setup`` installs it from
+    package-lock.json) and runs through the DevTools protocol, so the page's
+    Content-Security-Policy neither blocks it nor has to allow it.
+    """
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+            }));
+        }"""
+    )
+    return [v for v in result if v["impact"] in BLOCKING_IMPACTS]
+
+
+def assert_accessible(page: Page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['nodes'])}" for v in violations
+    )
