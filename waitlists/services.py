@@ -159,6 +159,15 @@ def referral_place(*, actor: User | None, referral: Referral) -> Placement:
     """
     referral = Referral.objects.select_related("case", "service").get(pk=referral.pk)
     _require_provider(actor=actor, service=referral.service)
+    # The site first, then the referral, in the order a slot offer's acceptance takes
+    # them (no deadlock); the status is read again under the referral's lock, so of two
+    # placements of one referral at once the second sees it placed and gets a 400.
+    site = service_at_site_lock(service_at_site_id=_site_for(referral).pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "service")
+        .get(pk=referral.pk)
+    )
     if referral.status != ReferralStatus.ACCEPTED:
         raise ValidationError(
             {
@@ -166,7 +175,6 @@ def referral_place(*, actor: User | None, referral: Referral) -> Placement:
                 % {"s": referral.get_status_display()}
             }
         )
-    site = service_at_site_lock(service_at_site_id=_site_for(referral).pk)
     taken, held = service_at_site_occupancy(service_at_site_id=site.pk)
     if taken + held < site.capacity:
         enrolment = enrolment_record(case=referral.case, site=site, referral=referral, actor=actor)
