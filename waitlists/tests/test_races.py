@@ -53,7 +53,7 @@ def test_placing_one_referral_twice_at_once_through_the_api_enrols_once_and_answ
             case=case_of(world["caseworker"]), site=world["site"], creator=world["caseworker"]
         )
 
-        def post() -> Any:
+        def post(referral: Any = referral) -> Any:
             client = APIClient()
             client.force_authenticate(world["provider"])
             return client.post("/api/enrolments/", {"referral_id": str(referral.pk)})
@@ -71,7 +71,7 @@ def test_placing_one_referral_twice_at_once_from_the_page_enrols_once_and_answer
             case=case_of(world["caseworker"]), site=world["site"], creator=world["caseworker"]
         )
 
-        def post() -> Any:
+        def post(referral: Any = referral) -> Any:
             client = Client()
             client.force_login(world["provider"])
             return client.post(f"/prestador/derivaciones/{referral.pk}/ubicar/")

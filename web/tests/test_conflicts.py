@@ -31,7 +31,7 @@ def test_a_page_that_loses_a_race_answers_409_in_the_site_layout(caplog):
     request = RequestFactory().post("/prestador/derivaciones/x/ubicar/")
     request.user = AnonymousUser()
     error = _real_integrity_error()
-    middleware = ConflictMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    middleware = ConflictMiddleware(lambda r: None)
     with caplog.at_level(logging.WARNING, logger="web.conflicts"):
         response = middleware.process_exception(request, error)
     assert response is not None and response.status_code == 409
@@ -44,7 +44,7 @@ def test_a_page_that_loses_a_race_answers_409_in_the_site_layout(caplog):
 def test_other_errors_are_left_to_the_server_error_page():
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
-    middleware = ConflictMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    middleware = ConflictMiddleware(lambda r: None)
     assert middleware.process_exception(request, RuntimeError("bug")) is None
 
 
