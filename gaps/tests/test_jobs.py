@@ -388,7 +388,7 @@ def test_the_vectorised_eligibility_agrees_with_failures_for_on_every_profile():
     import numpy as np
 
     from directory.models import EligibilityCandidate, RiskLevel, Sex
-    from gaps.inventory import _Admission
+    from gaps.inventory.eligibility import Admission
 
     region = TerritoryFactory(level=TerritoryLevel.REGION)
     comuna = TerritoryFactory(level=TerritoryLevel.MUNICIPALITY, parent=region)
@@ -417,7 +417,7 @@ def test_the_vectorised_eligibility_agrees_with_failures_for_on_every_profile():
     services.append(without_rules)
 
     parents = {t.pk: t.parent_id for t in (region, comuna, north, south, elsewhere)}
-    admission = _Admission(parents=parents)
+    admission = Admission(parents=parents)
     profiles = list(
         itertools.product(
             [None, 0, 6, 11, 12, 17],
@@ -472,11 +472,12 @@ def test_unmet_cases_are_those_with_no_eligible_site_within_reach(monkeypatch):
     import numpy as np
 
     from directory.models import EligibilityCandidate, RiskLevel, Sex
-    from gaps import inventory
     from gaps.accessibility import unit_vectors
+    from gaps.inventory import unmet as unmet_module
+    from gaps.inventory.eligibility import Admission
 
     # Two nearest first, so most homes go through the search of the whole catchment.
-    monkeypatch.setattr(inventory, "NEAREST_SITES_FIRST", 2)
+    monkeypatch.setattr(unmet_module, "NEAREST_SITES_FIRST", 2)
     rng = random.Random(3)
     comuna = TerritoryFactory(level=TerritoryLevel.MUNICIPALITY)
     north = TerritoryFactory(level=TerritoryLevel.SECTOR, parent=comuna)
@@ -514,9 +515,9 @@ def test_unmet_cases_are_those_with_no_eligible_site_within_reach(monkeypatch):
         for i in range(120)
     ]
     parents = {t.pk: t.parent_id for t in (comuna, north, south)}
-    admission = inventory._Admission(parents=parents)
+    admission = Admission(parents=parents)
     catchment = 1500.0
-    unmet = inventory._unmet_mask(
+    unmet = unmet_module.unmet_mask(
         homes=unit_vectors(np.array([(n[2], n[3]) for n in needs])),
         child=admission.children(needs),
         supply_rows=sites,
