@@ -59,11 +59,19 @@ def referral_get_for_case_team(*, user: AnyUser, referral_id: UUID) -> Referral 
 # --- policy and priority --------------------------------------------------------
 
 
+DEFAULT_POLICY_NOTE = "Default policy"
+
+
 def policy_current() -> PriorityPolicy:
-    """The policy in force: the latest published version (migration 0002 publishes v1)."""
+    """The policy in force: the latest published version (migration 0002 publishes v1).
+
+    A read only: with no version saved (a database emptied by a test's flush) it is an
+    unsaved version 1 with the model's defaults. Whoever stores the policy's id calls
+    ``matching.services.policy_ensure_current``, which saves that version 1.
+    """
     policy = PriorityPolicy.objects.order_by("-version").first()
-    if policy is None:  # a database emptied by a test's flush
-        policy = PriorityPolicy.objects.create(version=1, change_note="Default policy")
+    if policy is None:
+        policy = PriorityPolicy(version=1, change_note=DEFAULT_POLICY_NOTE)
     return policy
 
 

@@ -1,0 +1,56 @@
+"""Writes on the priority policy, the cases' scores and referrals. Each checks its actor.
+
+One module per concern; import from here (``from matching.services import X``):
+
+- ``policy``: publishing the next version; the saved version in force
+- ``recompute``: scoring open cases in bulk (binary COPY into NumPy) and storing changes
+- ``referrals``: drafting and sending, and the state machine of every later move
+- ``overdue``: the periodic sweeps, late answers flagged and stale referrals expired
+
+Services start Celery tasks by name (``PRIORITY_RECOMPUTE_ALL_TASK``), never by
+importing ``matching.tasks``, which imports this package.
+"""
+
+from matching.services.overdue import referrals_expire, referrals_flag_overdue
+from matching.services.policy import (
+    POLICY_FIELDS,
+    PRIORITY_RECOMPUTE_ALL_TASK,
+    policy_ensure_current,
+    policy_publish,
+)
+from matching.services.recompute import case_priority_refresh, priority_recompute
+from matching.services.referrals import (
+    CASE_TEAM,
+    PROVIDER,
+    SLOT_MOVES,
+    SYSTEM,
+    TRANSITIONS,
+    referral_allowed_moves,
+    referral_create,
+    referral_create_and_send,
+    referral_record_meeting_decision,
+    referral_send,
+    referral_transition,
+)
+
+__all__ = [
+    "CASE_TEAM",
+    "POLICY_FIELDS",
+    "PRIORITY_RECOMPUTE_ALL_TASK",
+    "PROVIDER",
+    "SLOT_MOVES",
+    "SYSTEM",
+    "TRANSITIONS",
+    "case_priority_refresh",
+    "policy_ensure_current",
+    "policy_publish",
+    "priority_recompute",
+    "referral_allowed_moves",
+    "referral_create",
+    "referral_create_and_send",
+    "referral_record_meeting_decision",
+    "referral_send",
+    "referral_transition",
+    "referrals_expire",
+    "referrals_flag_overdue",
+]
