@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.models import TaxonomyTerm
+from directory.selectors import taxonomy_term_list
 from gaps.forms import period_error
 from gaps.models import GapSnapshot
 from gaps.selectors import (
@@ -45,7 +45,7 @@ class CanReadGaps(BasePermission):
 
 
 class MapParams(serializers.Serializer[Any]):
-    category = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects)
+    category = CodeRelatedField(slug_field="code", queryset=taxonomy_term_list())
     measure = serializers.ChoiceField(choices=MEASURE_KEYS, default=DEFAULT_MEASURE)
     day = serializers.DateField(required=False)
 
@@ -85,7 +85,7 @@ class GapMapView(APIView):
 
 
 class InventoryParams(serializers.Serializer[Any]):
-    category = CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects, required=False)
+    category = CodeRelatedField(slug_field="code", queryset=taxonomy_term_list(), required=False)
     day = serializers.DateField(required=False)
 
 

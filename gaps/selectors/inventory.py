@@ -193,6 +193,16 @@ def gap_category_list(*, snapshot: GapSnapshot | None) -> QuerySet[TaxonomyTerm]
     return terms.filter(pk__in=snapshot.cells.values("category_id"))
 
 
+def gap_category_default(*, snapshot: GapSnapshot | None) -> TaxonomyTerm | None:
+    """The first category of :func:`gap_category_list`: the one the pages open on."""
+    return gap_category_list(snapshot=snapshot).first()
+
+
+def gap_category_names(*, snapshot: GapSnapshot) -> dict[str, str]:
+    """Code → name of the categories with figures in the snapshot."""
+    return dict(snapshot.cells.values_list("category__code", "category__name").distinct())
+
+
 def gap_rows(
     *,
     snapshot: GapSnapshot,

@@ -22,6 +22,7 @@ from gaps.exports import (
 from gaps.forms import GapDownloadForm, NetworkDownloadForm
 from gaps.selectors import (
     NetworkSummary,
+    gap_category_names,
     gap_hotspot_rows,
     gap_rows,
     gap_snapshot_get,
@@ -57,9 +58,7 @@ def gap_inventory_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(filename=f"{name}.csv", table=table)
     hotspots = []
-    names = {}
-    for term in snapshot.cells.values_list("category__code", "category__name").distinct():
-        names[term[0]] = term[1]
+    names = gap_category_names(snapshot=snapshot)
     for category_code in [code] if code else sorted(names):
         hotspots += gap_hotspot_rows(snapshot=snapshot, category_code=category_code)
     return xlsx_response(

@@ -22,6 +22,7 @@ from gaps.selectors import (
     GAP_FIGURES,
     WITHHELD,
     NetworkSummary,
+    gap_category_default,
     gap_category_list,
     gap_equity_history,
     gap_figure_labels,
@@ -74,7 +75,7 @@ def _tiles() -> dict[str, str]:
 def gap_map(request: HttpRequest) -> HttpResponse:
     snapshot = gap_snapshot_latest()
     categories = gap_category_list(snapshot=snapshot)
-    first = categories.first()
+    first = gap_category_default(snapshot=snapshot)
     defaults = {"category": first.code if first else "", "measure": DEFAULT_MEASURE}
     form = GapMapForm(_with_defaults(request, defaults), categories=categories)
     status = 200
@@ -148,7 +149,7 @@ def _chart_block(
 def gap_trends(request: HttpRequest) -> HttpResponse:
     snapshot = gap_snapshot_latest()
     categories = gap_category_list(snapshot=snapshot)
-    first = categories.first()
+    first = gap_category_default(snapshot=snapshot)
     territory = gap_territory_default()
     defaults = {
         "category": first.code if first else "",
