@@ -16,15 +16,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, user_organization_ids
-from cases.models import AlertStatus, Case, CaseNeed
-from cases.selectors import case_team_organization_ids
-from matching.models import ACTIVE_REFERRAL_STATUSES, PriorityPolicy, Referral, ReferralStatus
+from cases.models import Alert, AlertStatus, Case, CaseNeed, CaseStatus, Consent, NeedStatus
+from cases.selectors import (
+    alert_inbox_for_case_team,
+    alert_organization_ids,
+    case_list_for_user,
+    case_team_organization_ids,
+)
+from directory.models import Organization, ServiceAtSite, TaxonomyTerm
+from matching.models import (
+    ACTIVE_REFERRAL_STATUSES,
+    PriorityPolicy,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 from matching.priority import PriorityComponent, priority_explain
+from notifications.selectors import notification_list_unread
 
 # --- permissions ---------------------------------------------------------------
 
@@ -44,6 +58,34 @@ def referral_list_for_provider(*, user: AnyUser) -> QuerySet[Referral]:
 
 def referral_get_for_provider(*, user: AnyUser, referral_id: UUID) -> Referral | None:
     return referral_list_for_provider(user=user).filter(pk=referral_id).first()
+
+
+def _referrals_for_provider(*, user: AnyUser, status: str | None) -> QuerySet[Referral]:
+    referrals = referral_list_for_provider(user=user)
+    return referrals.filter(status=status) if status else referrals
+
+
+def referral_inbox_for_provider(*, user: AnyUser, status: str | None = None) -> QuerySet[Referral]:
+    """The provider's inbox (in ``status``, if given): referrals still waiting for an
+    answer first, the nearest deadline first."""
+    return (
+        _referrals_for_provider(user=user, status=status)
+        .annotate(
+            answered=CaseWhen(
+                When(status=ReferralStatus.SENT, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("answered", "response_due", "-sent_at")
+    )
+
+
+def referral_latest_for_provider(
+    *, user: AnyUser, status: str | None = None, limit: int
+) -> list[Referral]:
+    """The last ``limit`` referrals sent to the provider (in ``status``, if given)."""
+    return list(_referrals_for_provider(user=user, status=status).order_by("-sent_at")[:limit])
 
 
 def referral_get_for_case_team(*, user: AnyUser, referral_id: UUID) -> Referral | None:
@@ -84,6 +126,11 @@ def case_active_alert_count(*, case: Case, policy: PriorityPolicy) -> int:
     return case.alerts.filter(created__gte=since).exclude(status=AlertStatus.CLOSED).count()
 
 
+def policy_versions() -> QuerySet[PriorityPolicy]:
+    """Every published version, newest first, with who published it."""
+    return PriorityPolicy.objects.select_related("created_by").order_by("-version")
+
+
 # --- lists for each role's work ---------------------------------------------------
 
 
@@ -103,6 +150,113 @@ def referral_list_overdue(*, now: datetime | None = None) -> QuerySet[Referral]:
         .select_related("case", "case__organization", "service", "service__organization")
         .order_by("response_due")
     )
+
+
+# --- the case team's pages and API ----------------------------------------------------
+# The case itself comes from ``cases.selectors`` (``case_get_for_user``), which is
+# where the team's right to it is checked; these read what hangs from it.
+
+
+def case_worklist(*, user: AnyUser) -> QuerySet[Case]:
+    """The team's open cases, most urgent first, each with its open needs counted."""
+    return (
+        case_list_for_user(user=user)
+        .filter(status=CaseStatus.OPEN)
+        .annotate(
+            open_needs=Count(
+                "needs", filter=Q(needs__status__in=[NeedStatus.OPEN, NeedStatus.ADDRESSED])
+            )
+        )
+        .order_by("-priority_score", "requested_at", "code")
+    )
+
+
+def case_list_open(*, user: AnyUser, limit: int) -> list[Case]:
+    """The team's open cases for the API: most urgent first, at most ``limit``."""
+    return list(
+        case_list_for_user(user=user)
+        .filter(status=CaseStatus.OPEN)
+        .select_related("territory", "priority_policy")
+        .order_by("-priority_score", "requested_at")[:limit]
+    )
+
+
+def case_need_list(*, case: Case) -> QuerySet[CaseNeed]:
+    """The case's needs with their terms, in the order they were recorded."""
+    return case.needs.select_related("term").order_by("created")
+
+
+def case_need_get(*, case: Case, need_id: UUID) -> CaseNeed | None:
+    """One need of ``case``, with its term; ``None`` for any other case's need."""
+    return case.needs.select_related("term").filter(pk=need_id).first()
+
+
+def case_referral_history(*, case: Case) -> QuerySet[Referral]:
+    """The case's referrals, newest first, each with its events in order and their actors."""
+    return (
+        case.referrals.select_related(
+            "service__organization", "service_at_site__site", "need__term"
+        )
+        .prefetch_related(
+            Prefetch(
+                "events", queryset=ReferralEvent.objects.select_related("actor").order_by("at")
+            )
+        )
+        .order_by("-created")
+    )
+
+
+def case_consent_list(*, case: Case) -> QuerySet[Consent]:
+    return case.consents.all()
+
+
+def case_alert_list(*, case: Case) -> list[Alert]:
+    return list(case.alerts.select_related("raised_by_organization"))
+
+
+def alert_get_for_case_team(*, user: AnyUser, alert_id: UUID) -> Alert | None:
+    """An alert still open on a case of the user's teams, or ``None`` as if none existed."""
+    return alert_inbox_for_case_team(user=user).filter(pk=alert_id).first()
+
+
+def notification_unread_ids(*, user: AnyUser) -> list[int]:
+    return list(notification_list_unread(user=user).values_list("pk", flat=True))
+
+
+# --- raising alerts, and what the API looks up by id ------------------------------------
+
+
+def alert_organizations(*, user: AnyUser) -> QuerySet[Organization]:
+    """The organizations on whose behalf the user may raise an alert, by name."""
+    return Organization.objects.filter(pk__in=list(alert_organization_ids(user=user))).order_by(
+        "name"
+    )
+
+
+def case_get_open_by_code(*, code: str) -> Case | None:
+    """The open case with this code, for someone raising an alert on it.
+
+    Whoever asks may not read the case: they get it to attach the alert, nothing more.
+    """
+    return Case.objects.filter(code=code, status=CaseStatus.OPEN).first()
+
+
+def organization_get(*, organization_id: UUID) -> Organization:
+    """An organization the caller knows exists (one of the user's own)."""
+    return Organization.objects.get(pk=organization_id)
+
+
+def organization_find(*, organization_id: UUID) -> Organization | None:
+    return Organization.objects.filter(pk=organization_id).first()
+
+
+def service_at_site_get(*, service_at_site_id: UUID) -> ServiceAtSite | None:
+    return ServiceAtSite.objects.select_related("service").filter(pk=service_at_site_id).first()
+
+
+def taxonomy_term_choices() -> QuerySet[TaxonomyTerm]:
+    """The terms a need may name through the API: any term of the taxonomy."""
+    return TaxonomyTerm.objects.all()
 
 
 # --- the referral packet: all a provider sees ---------------------------------------

@@ -18,11 +18,12 @@ from rest_framework.views import APIView
 
 from accounts.gates import request_user
 from audit.models import AuditAction, AuditRecordType
-from cases.models import AlertType, Case, CaseStatus
+from cases.models import AlertType
 from cases.selectors import alert_organization_ids
 from cases.services import alert_raise
-from directory.models import Organization, RiskLevel, Sex
+from directory.models import RiskLevel, Sex
 from matching.api.common import audit
+from matching.selectors import case_get_open_by_code, organization_find, organization_get
 
 
 class AlertSerializer(serializers.Serializer[Any]):
@@ -51,7 +52,7 @@ class AlertCreateView(APIView):
         case = None
         if data.get("case_code"):
             # The raiser may not read the case: only its code, and only open cases.
-            case = Case.objects.filter(code=data["case_code"], status=CaseStatus.OPEN).first()
+            case = case_get_open_by_code(code=data["case_code"])
             if case is None:
                 raise serializers.ValidationError({"case_code": ["No open case has that code."]})
         home = None
@@ -59,14 +60,14 @@ class AlertCreateView(APIView):
             home = Point(data["longitude"], data["latitude"], srid=4326)
         intake = None
         if data.get("intake_organization_id"):
-            intake = Organization.objects.filter(pk=data["intake_organization_id"]).first()
+            intake = organization_find(organization_id=data["intake_organization_id"])
             if intake is None:
                 raise serializers.ValidationError(
                     {"intake_organization_id": ["No such organization."]}
                 )
         alert = alert_raise(
             actor=request_user(request),
-            organization=Organization.objects.get(pk=data["organization_id"]),
+            organization=organization_get(organization_id=data["organization_id"]),
             alert_type=data["alert_type"],
             severity=data["severity"],
             note=data["note"],

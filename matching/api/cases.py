@@ -20,12 +20,18 @@ from rest_framework.views import APIView
 from accounts.gates import request_user
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_list
-from cases.models import Case, CaseStatus, ConsentScope, VulnerabilityFactor
-from cases.selectors import case_list_for_user, case_team_organization_ids
+from cases.models import Case, ConsentScope, VulnerabilityFactor
+from cases.selectors import case_team_organization_ids
 from cases.services import case_create, case_update, consent_record
-from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm
+from directory.models import AccessRoute, RiskLevel, Sex
 from matching.api.common import audit, case_or_404
-from matching.selectors import case_priority_explain
+from matching.selectors import (
+    case_list_open,
+    case_need_list,
+    case_priority_explain,
+    organization_get,
+    taxonomy_term_choices,
+)
 from web.api import CodeRelatedField
 
 # A consent recorded through the API happened in this service's lifetime: nothing
@@ -76,7 +82,7 @@ class CaseSerializer(serializers.Serializer[Case]):
     def get_needs(self, case: Case) -> list[dict[str, str]]:
         return [
             {"id": str(n.pk), "code": n.term.code, "name": n.term.name, "status": n.status}
-            for n in case.needs.select_related("term").order_by("created")
+            for n in case_need_list(case=case)
         ]
 
 
@@ -85,7 +91,7 @@ class CaseCreateSerializer(CaseSerializer):
         write_only=True, required=False, help_text="Your team; needed if you belong to several."
     )
     need_codes = serializers.ListField(
-        child=CodeRelatedField(slug_field="code", queryset=TaxonomyTerm.objects),
+        child=CodeRelatedField(slug_field="code", queryset=taxonomy_term_choices()),
         write_only=True,
         default=list,
     )
@@ -101,13 +107,7 @@ class CaseListView(APIView):
 
     @extend_schema(responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        cases = (
-            case_list_for_user(user=request.user)
-            .filter(status=CaseStatus.OPEN)
-            .select_related("territory", "priority_policy")
-            .order_by("-priority_score", "requested_at")[:200]
-        )
-        rows = list(cases)
+        rows = case_list_open(user=request.user, limit=200)
         audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
         return Response(CaseSerializer(rows, many=True).data)  # type: ignore[arg-type]
 
@@ -126,7 +126,7 @@ class CaseListView(APIView):
             raise serializers.ValidationError({"organization_id": ["Choose one of your teams."]})
         case = case_create(
             actor=request_user(request),
-            organization=Organization.objects.get(pk=team_id),
+            organization=organization_get(organization_id=team_id),
             home=_home(data),
             needs=data.pop("need_codes"),
             **data,

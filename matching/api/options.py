@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from audit.models import AuditAction, AuditRecordType
 from matching.api.common import audit, case_or_404
 from matching.options import referral_options
+from matching.selectors import case_need_get
 
 
 class ReasonSerializer(serializers.Serializer[Any]):
@@ -63,9 +64,7 @@ class CaseOptionsView(APIView):
         params.is_valid(raise_exception=True)
         need = None
         if params.validated_data.get("need"):
-            need = (
-                case.needs.select_related("term").filter(pk=params.validated_data["need"]).first()
-            )
+            need = case_need_get(case=case, need_id=params.validated_data["need"])
             if need is None:
                 raise serializers.ValidationError({"need": ["That need is not in this case."]})
         options = referral_options(case=case, need=need, limit=params.validated_data["limit"])

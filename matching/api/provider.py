@@ -19,7 +19,7 @@ from matching.api.common import audit
 from matching.models import ReferralStatus
 from matching.selectors import (
     referral_get_for_provider,
-    referral_list_for_provider,
+    referral_latest_for_provider,
     referral_packet,
 )
 
@@ -53,12 +53,10 @@ class ProviderReferralListView(APIView):
     )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status")
-        referrals = referral_list_for_provider(user=request.user)
-        if status:
-            if status not in ReferralStatus.values:
-                raise serializers.ValidationError({"status": ["Unknown status."]})
-            referrals = referrals.filter(status=status)
-        packets = [referral_packet(referral=r) for r in referrals.order_by("-sent_at")[:200]]
+        if status and status not in ReferralStatus.values:
+            raise serializers.ValidationError({"status": ["Unknown status."]})
+        referrals = referral_latest_for_provider(user=request.user, status=status, limit=200)
+        packets = [referral_packet(referral=r) for r in referrals]
         audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(packets))
         return Response(PacketSerializer(packets, many=True).data)
 

@@ -20,10 +20,14 @@ from accounts.gates import request_user
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_refused
 from cases.selectors import case_get_for_user
-from directory.models import ServiceAtSite
 from matching.api.common import audit
 from matching.models import Referral, ReferralStatus, RejectionReason
-from matching.selectors import referral_get_for_case_team, referral_get_for_provider
+from matching.selectors import (
+    case_need_get,
+    referral_get_for_case_team,
+    referral_get_for_provider,
+    service_at_site_get,
+)
 from matching.services import (
     referral_create,
     referral_create_and_send,
@@ -89,16 +93,12 @@ class ReferralCreateView(APIView):
         if case is None:
             audit_refused(request, record_type=AuditRecordType.CASE, record_id=data["case_id"])
             raise serializers.ValidationError({"case_id": ["No such case in your team."]})
-        offer = (
-            ServiceAtSite.objects.select_related("service")
-            .filter(pk=data["service_at_site_id"])
-            .first()
-        )
+        offer = service_at_site_get(service_at_site_id=data["service_at_site_id"])
         if offer is None:
             raise serializers.ValidationError({"service_at_site_id": ["No such service site."]})
         need = None
         if data.get("need_id"):
-            need = case.needs.filter(pk=data["need_id"]).first()
+            need = case_need_get(case=case, need_id=data["need_id"])
             if need is None:
                 raise serializers.ValidationError({"need_id": ["That need is not in this case."]})
         arguments = {

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.gates import actor_of
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
-from cases.selectors import alert_can_raise, alert_organization_ids
+from cases.selectors import alert_can_raise
 from cases.services import alert_raise
-from directory.models import Organization
 from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
+from matching.selectors import alert_organizations
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,9 +26,7 @@ from matching.forms import ALERT_RENAME, AlertRaiseForm, add_service_errors
 def alert_new(request: HttpRequest) -> HttpResponse:
     if not alert_can_raise(user=request.user):
         raise PermissionDenied
-    organizations = Organization.objects.filter(
-        pk__in=list(alert_organization_ids(user=request.user))
-    ).order_by("name")
+    organizations = alert_organizations(user=request.user)
     form = AlertRaiseForm(
         request.POST if request.method == "POST" else None, organizations=organizations
     )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, TextChoices
+from django.db.models import TextChoices
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,7 +33,6 @@ from cases.models import (
 from cases.selectors import (
     alert_inbox_for_case_team,
     case_consent_for,
-    case_list_for_user,
     case_team_organization_ids,
 )
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
@@ -51,9 +50,21 @@ from matching.forms import (
     add_service_errors,
     case_team_organizations,
 )
-from matching.models import ReferralEvent, ReferralStatus
+from matching.models import ReferralStatus
 from matching.options import CANDIDATES, ReferralOption, ReferralOptions, referral_options
-from matching.selectors import case_plan, case_priority_explain, referral_get_for_case_team
+from matching.selectors import (
+    alert_get_for_case_team,
+    case_alert_list,
+    case_consent_list,
+    case_need_get,
+    case_need_list,
+    case_plan,
+    case_priority_explain,
+    case_referral_history,
+    case_worklist,
+    notification_unread_ids,
+    referral_get_for_case_team,
+)
 from matching.services import (
     CASE_TEAM,
     referral_allowed_moves,
@@ -76,16 +87,7 @@ ACCESSES_SHOWN = 20
 @require_GET
 @role_required(Role.CASEWORKER)
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = (
-        case_list_for_user(user=request.user)
-        .filter(status=CaseStatus.OPEN)
-        .annotate(
-            open_needs=Count(
-                "needs", filter=Q(needs__status__in=[NeedStatus.OPEN, NeedStatus.ADDRESSED])
-            )
-        )
-        .order_by("-priority_score", "requested_at", "code")
-    )
+    cases = case_worklist(user=request.user)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     audit_list(
         request, record_type=AuditRecordType.CASE, count=len(page.object_list), page=page.number
@@ -126,11 +128,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 def _referral_history(case: Case) -> list[dict[str, Any]]:
-    referrals = case.referrals.select_related(
-        "service__organization", "service_at_site__site", "need__term"
-    ).prefetch_related(
-        Prefetch("events", queryset=ReferralEvent.objects.select_related("actor").order_by("at"))
-    )
     return [
         {
             "referral": referral,
@@ -138,7 +135,7 @@ def _referral_history(case: Case) -> list[dict[str, Any]]:
             "can_withdraw": ReferralStatus.WITHDRAWN
             in referral_allowed_moves(referral=referral, side=CASE_TEAM),
         }
-        for referral in referrals.order_by("-created")
+        for referral in case_referral_history(case=case)
     ]
 
 
@@ -172,12 +169,12 @@ def _render_case(
         "factors": _labels(VulnerabilityFactor, case.vulnerability_factors),
         "consents": [
             {"consent": consent, "scopes": _labels(ConsentScope, consent.scopes)}
-            for consent in case.consents.all()
+            for consent in case_consent_list(case=case)
         ],
         "has_consent": case_consent_for(case=case) is not None,
         "consent_form": consent_form or ConsentForm(),
         "need_form": need_form or NeedAddForm(),
-        "alerts": list(case.alerts.select_related("raised_by_organization")),
+        "alerts": case_alert_list(case=case),
         "AlertStatus": AlertStatus,
         "open_need_statuses": (NeedStatus.OPEN, NeedStatus.ADDRESSED),
         "is_open": case.status == CaseStatus.OPEN,
@@ -247,7 +244,7 @@ def need_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @require_POST
 @role_required(Role.CASEWORKER)
 def alert_answer(request: HttpRequest, alert_id: UUID) -> HttpResponse:
-    alert = alert_inbox_for_case_team(user=request.user).filter(pk=alert_id).first()
+    alert = alert_get_for_case_team(user=request.user, alert_id=alert_id)
     if alert is None:
         audit_refused(request, record_type=AuditRecordType.ALERT, record_id=alert_id)
         raise Http404
@@ -312,7 +309,7 @@ def _need_from_query(request: HttpRequest, case: Case) -> CaseNeed | None:
     raw = request.GET.get("need", "")
     if not raw:
         return None
-    need = case.needs.select_related("term").filter(pk=uuid_or_404(raw)).first()
+    need = case_need_get(case=case, need_id=uuid_or_404(raw))
     if need is None:
         raise Http404
     return need
@@ -394,7 +391,7 @@ def _render_options(
     context = {
         "case": case,
         "need": need,
-        "needs": [n for n in case.needs.select_related("term").order_by("created")],
+        "needs": list(case_need_list(case=case)),
         "rows": rows,
         "excluded": [
             {"option": option, "distance": format_distance(option.distance_m)}
@@ -493,8 +490,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That notification could not be found."))
         return redirect("matching:inbox")
     chosen = form.cleaned_data["notification"]
-    unread = notification_list_unread(user=request.user)
-    ids = [chosen] if chosen else list(unread.values_list("pk", flat=True))
+    ids = [chosen] if chosen else notification_unread_ids(user=request.user)
     marked = notification_mark_read(user=actor_of(request), notification_ids=ids)
     if marked:
         messages.success(request, _("Marked as read."))

@@ -20,7 +20,7 @@ from audit.services import audit_list
 from cases.selectors import case_list_multiple_alerts
 from matching.forms import PolicyPublishForm, add_service_errors
 from matching.models import PriorityPolicy
-from matching.selectors import policy_current, referral_list_overdue
+from matching.selectors import policy_current, policy_versions, referral_list_overdue
 from matching.services import POLICY_FIELDS, policy_publish
 
 ROWS_SHOWN = 200
@@ -80,7 +80,7 @@ def policy(request: HttpRequest) -> HttpResponse:
                 % {"version": published.version},
             )
             return redirect("matching:policy")
-    versions = PriorityPolicy.objects.select_related("created_by").order_by("-version")
+    versions = policy_versions()
     context = {
         "current": current,
         "current_values": [

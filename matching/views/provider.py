@@ -11,8 +11,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case as CaseWhen
-from django.db.models import IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +24,7 @@ from matching.forms import ProviderFilterForm, ReferralMoveForm, add_service_err
 from matching.models import Referral, ReferralStatus
 from matching.selectors import (
     referral_get_for_provider,
-    referral_list_for_provider,
+    referral_inbox_for_provider,
     referral_packet,
 )
 from matching.services import PROVIDER, referral_allowed_moves, referral_transition
@@ -39,22 +37,14 @@ REFERRALS_PER_PAGE = 25
 @role_required(Role.PROVIDER)
 def provider_inbox(request: HttpRequest) -> HttpResponse:
     form = ProviderFilterForm(request.GET or None)
-    referrals = referral_list_for_provider(user=request.user)
     status = 200
+    chosen: str | None = None
     if form.is_bound:
         if form.is_valid():
-            if form.cleaned_data["status"]:
-                referrals = referrals.filter(status=form.cleaned_data["status"])
+            chosen = form.cleaned_data["status"] or None
         else:
             status = 400
-    # Referrals still waiting for an answer first, the nearest deadline first.
-    referrals = referrals.annotate(
-        answered=CaseWhen(
-            When(status=ReferralStatus.SENT, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("answered", "response_due", "-sent_at")
+    referrals = referral_inbox_for_provider(user=request.user, status=chosen)
     page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     packets = [referral_packet(referral=referral) for referral in page.object_list]
     audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(packets), page=page.number)
