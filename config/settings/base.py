@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "django.contrib.gis",
     "django.contrib.postgres",
     "leaflet",
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks, so redirects carry it too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +160,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# HSDS's compliance rules: public directory endpoints readable by browser clients on
+# any site. Only the anonymous, read-only directory APIs; never case APIs or pages,
+# and never with credentials.
+CORS_URLS_REGEX = r"^/api/(hsds|geo)/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 # Reverse proxies in front of Django (0: clients connect directly). Only then are
 # X-Forwarded-For addresses believed, by the lockout, the API throttles and the audit log.

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.gis.db.models.functions import Distance
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPoint, Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -195,6 +195,27 @@ def hsds_service_list(
         point=point,
         radius_m=radius_m,
     )
+
+
+def hsds_postcode_centroid(*, postcode: str) -> Point | None:
+    """The centroid of the sites with this postcode: where HSDS's ``proximity`` counts from.
+
+    Puente keeps no postcode boundaries; the sites' own addresses are the best
+    evidence of where a postcode lies. None when no site has it.
+    """
+    points = list(
+        Site.objects.filter(postal_code__iexact=postcode.strip()).values_list("point", flat=True)
+    )
+    if not points:
+        return None
+    # SRID 4326 degrees: at a postcode's size the planar centroid is the geodesic one.
+    centroid = MultiPoint(points, srid=4326).centroid
+    return Point(centroid.x, centroid.y, srid=4326)
+
+
+def hsds_service_minimal_list(**filters: Any) -> QuerySet[Service, Any]:
+    """Just each service's id and last change, for ``minimal=true``: all in one call."""
+    return hsds_service_list(**filters).values("id", "last_modified")
 
 
 def hsds_service_get(*, service_id: UUID) -> Service | None:

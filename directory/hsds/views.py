@@ -25,11 +25,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from directory.hsds import queries
 from directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL, profile_files, profile_patch
 from directory.hsds.serializers import (
+    iso_datetime,
     organization_to_hsds,
     service_at_location_to_hsds,
     service_to_hsds,
@@ -39,6 +41,8 @@ from directory.hsds.serializers import (
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
+# minimal=true "aims to return all services within one call": one page holds them all.
+MAX_MINIMAL = 100_000
 NDJSON = "application/x-ndjson"
 M = TypeVar("M", bound=Model)
 
@@ -66,6 +70,12 @@ class HsdsNegotiation(DefaultContentNegotiation):
         renderers: Iterable[BaseRenderer],
         format_suffix: str | None = None,
     ) -> tuple[BaseRenderer, str]:
+        # The query's ?format= wins over the Accept header: HSDS clients send
+        # ``Accept: application/json`` out of habit and still ask for ndjson.
+        wanted = format_suffix or request.query_params.get(api_settings.URL_FORMAT_OVERRIDE or "")
+        for renderer in renderers:
+            if wanted and renderer.format == wanted:
+                return renderer, renderer.media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except Http404:
@@ -175,32 +185,48 @@ def _datetime_param(request: Request, name: str) -> datetime | None:
     return value
 
 
-def _proximity(request: Request) -> tuple[Point | None, float | None]:
+def _proximity(request: Request) -> tuple[Point | None, float | None, bool]:
+    """The point and radius a list is measured from, and whether ``postcode`` gave it.
+
+    HSDS: ``proximity`` is metres from the centroid of ``postcode``. Puente adds
+    ``lat``/``lon`` (with ``radius`` or ``proximity``) for a point of the client's own.
+    """
     lat = _float_param(request, "lat", low=-90, high=90)
     lon = _float_param(request, "lon", low=-180, high=180)
     radius = _float_param(request, "radius", low=0, high=1_000_000)
-    if radius is None:
-        # HSDS's own name for the distance is ``proximity``.
-        radius = _float_param(request, "proximity", low=0, high=1_000_000)
+    proximity = _float_param(request, "proximity", low=0, high=1_000_000)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise _bad(missing, _("lat and lon must be given together."))
-    if lat is None or lon is None:
-        if radius is not None:
-            raise _bad("radius", _("A radius needs lat and lon."))
-        return None, None
-    return Point(lon, lat, srid=4326), radius
+    if lat is not None and lon is not None:
+        return Point(lon, lat, srid=4326), radius if radius is not None else proximity, False
+    if radius is not None:
+        raise _bad("radius", _("A radius needs lat and lon."))
+    if proximity is None:
+        return None, None, False
+    postcode = _text_param(request, "postcode")
+    if not postcode:
+        raise _bad("proximity", _("proximity needs a postcode (or lat and lon)."))
+    centroid = queries.hsds_postcode_centroid(postcode=postcode)
+    if centroid is None:
+        raise _bad(
+            "postcode",
+            _("No site has the postcode %(postcode)r, so it has no centroid to measure from.")
+            % {"postcode": postcode},
+        )
+    return centroid, proximity, True
 
 
 def _filters(request: Request) -> dict[str, Any]:
-    point, radius = _proximity(request)
+    point, radius, from_postcode = _proximity(request)
     return {
         "search": _text_param(request, "search"),
         "taxonomy_term_id": _uuid_param(request, "taxonomy_term_id"),
         "taxonomy_id": _uuid_param(request, "taxonomy_id"),
         "organization_id": _uuid_param(request, "organization_id"),
         "modified_after": _datetime_param(request, "modified_after"),
-        "postcode": _text_param(request, "postcode"),
+        # Measured from the postcode's centroid, the postcode is a place, not a filter.
+        "postcode": None if from_postcode else _text_param(request, "postcode"),
         "point": point,
         "radius_m": radius,
     }
@@ -236,6 +262,12 @@ def paged(
     total = qs.count()
     start = (page - 1) * per_page
     contents = [to_hsds(obj) for obj in qs[start : start + per_page]] if start < total else []
+    return _page_envelope(page=page, per_page=per_page, total=total, contents=contents)
+
+
+def _page_envelope(
+    *, page: int, per_page: int, total: int, contents: list[dict[str, Any]]
+) -> Response:
     total_pages = math.ceil(total / per_page)
     return Response(
         {
@@ -249,6 +281,22 @@ def paged(
             "contents": contents,
         }
     )
+
+
+def _minimal(request: Request, rows: Any) -> HttpResponseBase:
+    """HSDS ``minimal=true``: each service's id and modified date, all in one page."""
+
+    def item(row: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(row["id"]), "modified_date": iso_datetime(row["last_modified"])}
+
+    if request.query_params.get("format") == "ndjson":
+        return _ndjson(item(row) for row in rows.iterator(chunk_size=2000))
+    per_page = _int_param(request, "per_page", default=MAX_MINIMAL, low=1, high=MAX_MINIMAL)
+    page = _int_param(request, "page", default=1, low=1, high=10_000_000)
+    total = rows.count()
+    start = (page - 1) * per_page
+    contents = [item(row) for row in rows[start : start + per_page]] if start < total else []
+    return _page_envelope(page=page, per_page=per_page, total=total, contents=contents)
 
 
 def _one(raw_id: str, get: Callable[[uuid.UUID], M | None]) -> M:
@@ -303,7 +351,9 @@ _FILTERS = [
     OpenApiParameter("lat", float, description="With lon: nearest first"),
     OpenApiParameter("lon", float),
     OpenApiParameter("radius", float, description="Metres from lat/lon"),
-    OpenApiParameter("proximity", float, description="HSDS's name for radius"),
+    OpenApiParameter(
+        "proximity", float, description="Metres from the centroid of postcode (or from lat/lon)"
+    ),
 ]
 
 
@@ -372,8 +422,18 @@ class ProfileSchemaView(HsdsView):
 
 
 class ServiceListView(HsdsView):
-    @_hsds_list("services", _FILTERS)
+    @_hsds_list(
+        "services",
+        [
+            *_FILTERS,
+            OpenApiParameter(
+                "minimal", bool, description="Just each id and modified_date, all in one page"
+            ),
+        ],
+    )
     def get(self, request: Request) -> HttpResponseBase:
+        if _bool_param(request, "minimal"):
+            return _minimal(request, queries.hsds_service_minimal_list(**_filters(request)))
         qs = queries.hsds_service_list(**_filters(request))
 
         def item(service: Any) -> dict[str, Any]:
