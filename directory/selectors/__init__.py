@@ -3,6 +3,7 @@ them), ``search`` (finding services), ``editing`` (what the map-editing pages re
 and ``eligibility`` (the rules for many children and services at once). Import from
 here."""
 
+from directory.eligibility_arrays import EligibilityArrays, territory_lineage
 from directory.selectors.editing import (
     eligibility_service_area_names,
     service_area_territory_ids,
@@ -50,6 +51,7 @@ from directory.selectors.search import (
 
 __all__ = [
     "HEAVY_COLUMNS",
+    "EligibilityArrays",
     "KnnDistance",
     "SearchHit",
     "SearchPage",
@@ -81,6 +83,7 @@ __all__ = [
     "territory_descendant_ids",
     "territory_edit_choices",
     "territory_for_point",
+    "territory_lineage",
     "territory_lineage_ids",
     "territory_lineage_ids_many",
     "territory_list",

@@ -26,8 +26,8 @@ The work is split in two so that it can spread over Celery workers (``gaps.tasks
 
 The modules: ``compute`` (the part, the finish and both in one process), ``parts`` (what a
 slice adds up), ``scope`` (slicing the territories), ``queries`` (the rows read),
-``eligibility`` (the rules as NumPy arrays), ``unmet`` (cases with no eligible site within
-reach) and ``suppression`` (small counts). Import from here.
+``unmet`` (cases with no eligible site within reach, over ``directory``'s eligibility
+arrays) and ``suppression`` (small counts). Import from here.
 """
 
 from gaps.inventory.compute import (

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import TaxonomyTerm
+from directory.selectors import eligibility_arrays, territory_lineage
 from gaps.accessibility import (
     haversine_cost_matrix,
     two_step_fca,
@@ -23,7 +24,6 @@ from gaps.accessibility import (
 )
 from gaps.equity import lorenz_curve, weighted_gini
 from gaps.hotspots import hotspots
-from gaps.inventory.eligibility import Admission
 from gaps.inventory.parts import GapPart, Tally
 from gaps.inventory.queries import (
     SiteRow,
@@ -33,12 +33,11 @@ from gaps.inventory.queries import (
     rejected_rows,
     site_rows,
     term_ancestors,
-    territory_lineage,
     territory_tree,
     waiting_rows,
 )
 from gaps.inventory.scope import TerritoryScope, in_scope
-from gaps.inventory.unmet import unmet_mask
+from gaps.inventory.unmet import need_children, unmet_mask
 from gaps.models import CategorySetting, GapCell, GapHotspot, GapSnapshot
 
 DEFAULT_SETTING = CategorySetting(catchment_m=3000, enhanced=True, norm_slots_per_1000=10.0)
@@ -57,7 +56,7 @@ def gap_inventory_part(
     sites = site_rows()
     ancestors = term_ancestors()
     settings_by_code = category_settings()
-    admission = Admission(parents=parents)
+    admission = eligibility_arrays(parents=parents)
 
     # Each row is filed once under every category it counts for (its code and ancestors),
     # instead of scanning every row once per category.
@@ -72,7 +71,7 @@ def gap_inventory_part(
     need_case = np.array(
         [case_numbers.setdefault(n[0], len(case_numbers)) for n in needs], dtype=np.int64
     )
-    children = admission.children(needs)
+    children = need_children(admission=admission, needs=needs)
     home_lonlat = np.array([(n[2], n[3]) for n in needs], dtype=float).reshape(-1, 2)
     home_vectors = unit_vectors(home_lonlat)
     territory_of_index = [*admission.territories(), None]

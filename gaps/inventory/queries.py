@@ -33,15 +33,6 @@ def territory_tree() -> tuple[dict[UUID, UUID | None], dict[UUID, int]]:
     return {r[0]: r[1] for r in rows}, {r[0]: int(r[2]) for r in rows}
 
 
-def territory_lineage(territory_id: UUID, parents: dict[UUID, UUID | None]) -> list[UUID]:
-    chain: list[UUID] = []
-    current: UUID | None = territory_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
-
-
 def demand_points() -> tuple[np.ndarray, np.ndarray, list[UUID]]:
     """Points over the most specific territories, each with its share of the children."""
     with connection.cursor() as cursor:

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from directory.selectors import EligibilityArrays
 from gaps.accessibility import EARTH_RADIUS_M, unit_vectors
-from gaps.inventory.eligibility import Admission
-from gaps.inventory.queries import SiteRow
+from gaps.inventory.queries import NeedRow, SiteRow
 
 # Unmet cases: most homes have an eligible site among their nearest few, so the nearest
 # ones are checked first and only homes whose every nearby site refuses them pay for the
 # full search of the catchment.
 NEAREST_SITES_FIRST = 8
+
+
+def need_children(
+    *, admission: EligibilityArrays, needs: Sequence[NeedRow]
+) -> dict[str, np.ndarray]:
+    """The child of each open need as the eligibility arrays read it."""
+    return admission.children(
+        ages=[n[5] for n in needs],
+        sexes=[n[6] for n in needs],
+        risk_levels=[n[7] for n in needs],
+        territory_ids=[n[1] for n in needs],
+        judicial_orders=[n[8] for n in needs],
+    )
 
 
 def unmet_mask(
@@ -23,7 +37,7 @@ def unmet_mask(
     child: dict[str, np.ndarray],
     supply_rows: list[SiteRow],
     catchment: float,
-    admission: Admission,
+    admission: EligibilityArrays,
 ) -> np.ndarray:
     """Per case (home as a unit vector), whether no eligible site of the category is in reach."""
     n = len(homes)

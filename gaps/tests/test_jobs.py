@@ -388,7 +388,8 @@ def test_the_vectorised_eligibility_agrees_with_failures_for_on_every_profile():
     import numpy as np
 
     from directory.models import EligibilityCandidate, RiskLevel, Sex
-    from gaps.inventory.eligibility import Admission
+    from directory.selectors import eligibility_arrays
+    from gaps.inventory.unmet import need_children
 
     region = TerritoryFactory(level=TerritoryLevel.REGION)
     comuna = TerritoryFactory(level=TerritoryLevel.MUNICIPALITY, parent=region)
@@ -417,7 +418,7 @@ def test_the_vectorised_eligibility_agrees_with_failures_for_on_every_profile():
     services.append(without_rules)
 
     parents = {t.pk: t.parent_id for t in (region, comuna, north, south, elsewhere)}
-    admission = Admission(parents=parents)
+    admission = eligibility_arrays(parents=parents)
     profiles = list(
         itertools.product(
             [None, 0, 6, 11, 12, 17],
@@ -431,7 +432,10 @@ def test_the_vectorised_eligibility_agrees_with_failures_for_on_every_profile():
         (None, territory, 0.0, 0.0, "", age, sex, risk, judicial)
         for age, sex, risk, territory, judicial in profiles
     ]
-    child = {key: values[:, None] for key, values in admission.children(needs).items()}
+    child = {
+        key: values[:, None]
+        for key, values in need_children(admission=admission, needs=needs).items()
+    }
     rows = admission.rows_for([s.pk for s in services])
     vectorised = admission.admits(rules=rows[None, :], child=child)
     lineage: dict = {t: [] for t in parents}
@@ -472,9 +476,10 @@ def test_unmet_cases_are_those_with_no_eligible_site_within_reach(monkeypatch):
     import numpy as np
 
     from directory.models import EligibilityCandidate, RiskLevel, Sex
+    from directory.selectors import eligibility_arrays
     from gaps.accessibility import unit_vectors
     from gaps.inventory import unmet as unmet_module
-    from gaps.inventory.eligibility import Admission
+    from gaps.inventory.unmet import need_children
 
     # Two nearest first, so most homes go through the search of the whole catchment.
     monkeypatch.setattr(unmet_module, "NEAREST_SITES_FIRST", 2)
@@ -515,11 +520,11 @@ def test_unmet_cases_are_those_with_no_eligible_site_within_reach(monkeypatch):
         for i in range(120)
     ]
     parents = {t.pk: t.parent_id for t in (comuna, north, south)}
-    admission = Admission(parents=parents)
+    admission = eligibility_arrays(parents=parents)
     catchment = 1500.0
     unmet = unmet_module.unmet_mask(
         homes=unit_vectors(np.array([(n[2], n[3]) for n in needs])),
-        child=admission.children(needs),
+        child=need_children(admission=admission, needs=needs),
         supply_rows=sites,
         catchment=catchment,
         admission=admission,
