@@ -19,9 +19,17 @@ from cases.services import consent_record
 from directory.models import RiskLevel
 from matching.models import ReferralEvent, ReferralStatus
 from matching.services import referral_transition
-from matching.tests.conftest import case, need, term, territory  # noqa: F401 -- fixtures
+from matching.tests.conftest import (  # noqa: F401 -- fixtures
+    _as,
+    case,
+    consent,
+    need,
+    offer,
+    sent,
+    term,
+    territory,
+)
 from matching.tests.test_referrals import _sent
-from matching.tests.test_views import _as, consent, offer, sent  # noqa: F401 -- fixtures
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of
 from waitlists.services import referral_place
 
