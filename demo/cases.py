@@ -23,6 +23,8 @@ from matching.demo import DemoReferrals
 from notifications.models import Notification
 from waitlists.demo import DemoSlotMoves
 
+SECOND_TEAM_EVERY = 4
+
 
 @dataclass
 class DemoCasesSummary:
@@ -37,7 +39,7 @@ class DemoCasesSummary:
 
 @transaction.atomic
 def demo_cases_load(*, count: int, seed: int, progress: Progress | None = None) -> DemoCasesSummary:
-    """``count`` fictional cases of the demo caseworker's team, with their history.
+    """``count`` fictional cases of the demo caseworkers' teams, with their history.
 
     Needs the demo municipality and its users (``directory.demo``). Everything goes
     through the apps' services; timestamps are then moved to the past (see each
@@ -55,7 +57,11 @@ def demo_cases_load(*, count: int, seed: int, progress: Progress | None = None) 
     drawer = CaseDrawer(rng=rng, actors=actors, now=now)
     started = timezone.now()
     case_ids: list[UUID] = []
-    for _ in range(count):
+    for i in range(count):
+        # Every fourth case is the second team's (when there is one): few enough that
+        # the first caseworker's pages stay full, enough that the second one's are not
+        # empty. Chosen by position, not drawn, so a seed still gives the same cases.
+        actors.team_choose(index=1 if i % SECOND_TEAM_EVERY == SECOND_TEAM_EVERY - 1 else 0)
         drawn = drawer.draw()
         case = drawn.case
         case_ids.append(case.pk)

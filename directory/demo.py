@@ -216,6 +216,9 @@ AGE_RANGES: dict[str, tuple[int, int]] = {
 DEMO_USERS = [
     ("coordinador", Role.COORDINATOR, OrganizationSector.MUNICIPAL),
     ("gestora", Role.CASEWORKER, OrganizationSector.SOCIAL_PROTECTION),
+    # A second team with its own caseworker, so that scoping shows in the demo: neither
+    # caseworker sees the other team's cases.
+    ("gestor", Role.CASEWORKER, OrganizationSector.SOCIAL_PROTECTION),
     ("prestador", Role.PROVIDER, OrganizationSector.NGO),
     ("planificador", Role.PLANNER, OrganizationSector.MUNICIPAL),
     ("administrador", Role.ADMINISTRATOR, OrganizationSector.MUNICIPAL),
@@ -524,10 +527,16 @@ def demo_municipality_generate(
 
 def _demo_users(*, orgs: list[Organization]) -> list[str]:
     created = []
+    placed: dict[tuple[str, str], int] = {}
     for username, role, sector in DEMO_USERS:
+        # The n-th user of a role in a sector joins the n-th organization of that sector:
+        # the two caseworkers are two teams, the municipal roles share the municipality.
+        nth = placed.get((role, sector), 0)
+        placed[(role, sector)] = nth + 1
         if User.objects.filter(username=username).exists():
             continue
-        org = next((o for o in orgs if o.sector == sector), orgs[0])
+        same_sector = [o for o in orgs if o.sector == sector] or orgs[:1]
+        org = same_sector[nth % len(same_sector)]
         user_create(
             username=username,
             password=DEMO_PASSWORD,

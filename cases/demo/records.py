@@ -110,12 +110,20 @@ MAX_AGE_DAYS = 6500  # a little under 18 years: every child stays a child
 
 @dataclass
 class DemoActors:
+    # The team the case being drawn belongs to, and its caseworker: one of ``teams``,
+    # chosen with :meth:`team_choose` before each case.
     caseworker: User
     team: Organization
     # Organization id → a provider staff member who answers its referrals.
     providers: dict[UUID, User]
     # (user, organization) pairs that may raise an alert, excluding the case team.
     raisers: list[tuple[User, Organization]]
+    # Every demo case team as (caseworker, team), the first one's first.
+    teams: list[tuple[User, Organization]]
+
+    def team_choose(self, *, index: int) -> None:
+        """Make the ``index``-th team (modulo their number) the one that works the next case."""
+        self.caseworker, self.team = self.teams[index % len(self.teams)]
 
 
 @dataclass(frozen=True)
@@ -144,10 +152,8 @@ def demo_username(role: str) -> str:
     return next(username for username, r, _sector in DEMO_USERS if r == role)
 
 
-def demo_actors() -> DemoActors:
-    """The demo's users, as directory.demo created them; cases need its caseworker."""
-    username = demo_username(Role.CASEWORKER)
-    membership = (
+def _demo_team(username: str) -> Membership | None:
+    return (
         Membership.objects.filter(
             user__username=username, user__is_active=True, role=Role.CASEWORKER
         )
@@ -155,10 +161,21 @@ def demo_actors() -> DemoActors:
         .order_by("organization__name")
         .first()
     )
+
+
+def demo_actors() -> DemoActors:
+    """The demo's users, as directory.demo created them; cases need its first caseworker."""
+    username = demo_username(Role.CASEWORKER)
+    membership = _demo_team(username)
     if membership is None:
         raise ValueError(
             f"The demo cases need the demo caseworker “{username}”; load the demo with its users."
         )
+    teams = [(membership.user, membership.organization)]
+    for other, role, _sector in DEMO_USERS:
+        found = _demo_team(other) if role == Role.CASEWORKER and other != username else None
+        if found is not None and found.organization_id != membership.organization_id:
+            teams.append((found.user, found.organization))
     providers: dict[UUID, User] = {}
     for provider in (
         Membership.objects.filter(role=Role.PROVIDER, user__is_active=True)
@@ -179,6 +196,7 @@ def demo_actors() -> DemoActors:
         team=membership.organization,
         providers=providers,
         raisers=raisers or [(membership.user, membership.organization)],
+        teams=teams,
     )
 
 

@@ -99,8 +99,14 @@ def test_the_demo_shows_every_referral_status_alert_and_priority_to_the_right_pe
         assert territory_for_point(point=case.home) == case.territory
         assert 0 <= case.age_years() <= 17
 
+    # Two teams, each caseworker seeing only their own team's cases.
     gestora = User.objects.get(username="gestora")
-    assert case_list_for_user(user=gestora).count() == 30
+    gestor = User.objects.get(username="gestor")
+    first = set(case_list_for_user(user=gestora).values_list("pk", flat=True))
+    second = set(case_list_for_user(user=gestor).values_list("pk", flat=True))
+    assert len(first) == 23 and len(second) == 7
+    assert not first & second
+    assert Case.objects.values("organization_id").distinct().count() == 2
     elsewhere = Organization.objects.exclude(pk__in=Case.objects.values("organization_id"))
     stranger = user_with_role(Role.CASEWORKER, organization=elsewhere.order_by("name").first())
     assert not case_list_for_user(user=stranger).exists()

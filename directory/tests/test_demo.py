@@ -79,11 +79,20 @@ def test_the_demo_covers_every_category_kind_and_modality():
     assert set(Service.objects.values_list("modality", flat=True)) == set(Modality.values)
 
 
-def test_the_demo_creates_one_user_per_role_named_after_the_role_not_a_person():
+def test_the_demo_creates_users_named_after_their_role_with_two_caseworker_teams():
     demo_municipality_generate(seed=1, services=30)
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert set(roles.values()) == set(Role.values)
-    assert set(roles) == {"coordinador", "gestora", "prestador", "planificador", "administrador"}
+    assert set(roles) == {
+        "coordinador",
+        "gestora",
+        "gestor",
+        "prestador",
+        "planificador",
+        "administrador",
+    }
+    teams = Membership.objects.filter(role=Role.CASEWORKER).values_list("organization", flat=True)
+    assert len(set(teams)) == 2
     assert all(not u.first_name and not u.last_name for u in User.objects.all())
 
 
