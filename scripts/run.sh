@@ -19,7 +19,8 @@ cat <<MSG
   Puente is starting at http://127.0.0.1:8000
   Demo logins (password: puente-demo)
     coordinador    local coordinator (edits the whole map, admin at /admin/)
-    gestora        caseworker
+    gestora        caseworker (first team)
+    gestor         caseworker (second team)
     prestador      provider staff (edits own organization's services)
     planificador   planner
     administrador  administrator (users and roles)
