@@ -19,13 +19,18 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from directory.forms import MAX_PER_PAGE, ServiceSearchForm
 from directory.models import ServiceAtSite, Site
 from directory.selectors import SearchHit, SearchPage, service_search, site_list
+from web.pagination import MAX_GEO_PAGE_SIZE, GeoJsonPagePagination, PaginatedListMixin, page_links
 
-MAX_GEO_PER_PAGE = 1000
+MAX_GEO_PER_PAGE = MAX_GEO_PAGE_SIZE
 
 
-def _form_parameters() -> list[OpenApiParameter]:
-    """The search form's fields as OpenAPI query parameters: one definition of the filters."""
+def _form_parameters(*, max_per_page: int = MAX_PER_PAGE) -> list[OpenApiParameter]:
+    """The search form's fields as OpenAPI query parameters: one definition of the filters.
+
+    With ``page_size``, the name every other list of the API takes for ``per_page``.
+    """
     kinds = {forms.IntegerField: int, forms.FloatField: float, forms.BooleanField: bool}
+    fields = ServiceSearchForm(max_per_page=max_per_page).fields
     return [
         OpenApiParameter(
             name,
@@ -33,7 +38,17 @@ def _form_parameters() -> list[OpenApiParameter]:
             location=OpenApiParameter.QUERY,
             description=str(field.label or name),
         )
-        for name, field in ServiceSearchForm().fields.items()
+        for name, field in fields.items()
+    ] + [
+        OpenApiParameter(
+            PAGE_SIZE,
+            type=int,
+            location=OpenApiParameter.QUERY,
+            description=(
+                f"Results per page, as per_page (and wins over it); at most {max_per_page}, "
+                "a larger one is cut to it"
+            ),
+        )
     ]
 
 
@@ -41,11 +56,34 @@ class InvalidSearch(ValidationError):
     """400 with the form's messages, keyed by the parameter that is wrong."""
 
 
+PAGE_SIZE = "page_size"
+
+
+def _search_data(request: Request, *, max_per_page: int) -> tuple[Any, str]:
+    """The query, with ``page_size`` read as ``per_page`` (cut to the maximum, as elsewhere).
+
+    Also the name to report a bad page size under: the one the client sent.
+    """
+    data = request.query_params
+    if PAGE_SIZE not in data:
+        return data, "per_page"
+    size = data[PAGE_SIZE]
+    if size.strip().isdigit() and int(size) > max_per_page:
+        size = str(max_per_page)
+    renamed = data.copy()
+    renamed["per_page"] = size
+    return renamed, PAGE_SIZE
+
+
 def search_from_request(request: Request, *, max_per_page: int = MAX_PER_PAGE) -> SearchPage:
-    form = ServiceSearchForm(request.query_params, max_per_page=max_per_page)
+    data, size_name = _search_data(request, max_per_page=max_per_page)
+    form = ServiceSearchForm(data, max_per_page=max_per_page)
     if not form.is_valid():
         raise InvalidSearch(
-            {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+            {
+                size_name if field == "per_page" else field: [str(e) for e in errors]
+                for field, errors in form.errors.items()
+            }
         )
     return service_search(**form.search_arguments())
 
@@ -69,10 +107,16 @@ class SearchHitSerializer(serializers.Serializer[SearchHit]):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class SearchPageSerializer(serializers.Serializer[SearchPage]):
+class SearchPageSerializer(serializers.Serializer[dict[str, Any]]):
+    """A page of hits: next, previous and results as in every list of the API, but no
+    count (the search looks one row ahead to know there is a next page; it never counts
+    them all)."""
+
     page = serializers.IntegerField()
     per_page = serializers.IntegerField()
     has_next = serializers.BooleanField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     results = SearchHitSerializer(many=True, source="hits")
 
 
@@ -83,7 +127,18 @@ class ServiceSearchView(APIView):
 
     @extend_schema(parameters=_form_parameters(), responses=SearchPageSerializer)
     def get(self, request: Request) -> Response:
-        return Response(SearchPageSerializer(search_from_request(request)).data)
+        page = search_from_request(request)
+        return Response(
+            SearchPageSerializer(
+                {
+                    "page": page.page,
+                    "per_page": page.per_page,
+                    "has_next": page.has_next,
+                    "hits": page.hits,
+                    **page_links(request, page=page.page, has_next=page.has_next),
+                }
+            ).data
+        )
 
 
 class ServiceAtSiteGeoSerializer(GeoFeatureModelSerializer):
@@ -118,7 +173,10 @@ class ServiceGeoView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=_form_parameters(), responses=ServiceAtSiteGeoSerializer(many=True))
+    @extend_schema(
+        parameters=_form_parameters(max_per_page=MAX_GEO_PER_PAGE),
+        responses=ServiceAtSiteGeoSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         page = search_from_request(request, max_per_page=MAX_GEO_PER_PAGE)
         data = ServiceAtSiteGeoSerializer([h.service_at_site for h in page.hits], many=True).data
@@ -148,14 +206,15 @@ class SiteGeoParams(serializers.Serializer[dict[str, Any]]):
     organization = serializers.UUIDField(required=False)
 
 
-class SiteGeoView(APIView):
+class SiteGeoView(PaginatedListMixin, APIView):
     """Sites as GeoJSON, filterable by territory (with its sub-territories) or organization."""
 
     permission_classes = [AllowAny]
+    pagination_class = GeoJsonPagePagination
 
     @extend_schema(parameters=[SiteGeoParams], responses=SiteGeoSerializer(many=True))
     def get(self, request: Request) -> Response:
         params = SiteGeoParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        rows = site_list(**params.validated_data)
-        return Response(SiteGeoSerializer(rows, many=True).data)
+        rows = self.paginate(request, site_list(**params.validated_data))
+        return self.paginated_response(SiteGeoSerializer(rows, many=True).data)

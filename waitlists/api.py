@@ -41,6 +41,7 @@ from waitlists.views.common import (
     audit_round_proposed,
 )
 from web.api import CodeRelatedField
+from web.pagination import PaginatedListMixin
 
 
 class PlaceSerializer(serializers.Serializer[Any]):
@@ -140,7 +141,7 @@ class WaitlistSummarySerializer(serializers.Serializer[Any]):
     median_wait_days = serializers.FloatField(allow_null=True)
 
 
-class WaitlistNetworkView(APIView):
+class WaitlistNetworkView(PaginatedListMixin, APIView):
     """Every waitlist of the network: length, oldest and median wait (coordinators)."""
 
     permission_classes = [IsAuthenticated]
@@ -148,7 +149,8 @@ class WaitlistNetworkView(APIView):
     @extend_schema(operation_id="waitlists_list", responses=WaitlistSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
         coordinator_require(user=request.user)
-        return Response(WaitlistSummarySerializer(waitlist_network_summary(), many=True).data)
+        rows = self.paginate(request, waitlist_network_summary())
+        return self.paginated_response(WaitlistSummarySerializer(rows, many=True).data)
 
 
 class QueuePlaceSerializer(serializers.Serializer[Any]):
@@ -162,7 +164,7 @@ class QueuePlaceSerializer(serializers.Serializer[Any]):
     status = serializers.CharField(source="entry.status")
 
 
-class WaitlistServiceView(APIView):
+class WaitlistServiceView(PaginatedListMixin, APIView):
     """One service's queue, by case code: its provider's staff and coordinators."""
 
     permission_classes = [IsAuthenticated]
@@ -173,9 +175,10 @@ class WaitlistServiceView(APIView):
     def get(self, request: Request, service_id: UUID) -> Response:
         if not waitlist_can_read(user=request.user, service_id=service_id):
             raise NotFound()
-        places = waitlist_positions(service_id=service_id)
+        # Positions are counted over the whole queue, then a page of it is shown.
+        places = self.paginate(request, waitlist_positions(service_id=service_id))
         audit_list(request, record_type=AuditRecordType.WAITLIST, count=len(places))
-        return Response(QueuePlaceSerializer(places, many=True).data)
+        return self.paginated_response(QueuePlaceSerializer(places, many=True).data)
 
 
 class HistoryParams(serializers.Serializer[Any]):
@@ -192,7 +195,7 @@ class WaitlistDaySerializer(serializers.Serializer[Any]):
     outflow = serializers.IntegerField()
 
 
-class WaitlistHistoryView(APIView):
+class WaitlistHistoryView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -213,7 +216,8 @@ class WaitlistHistoryView(APIView):
             category_code=category.code if category else None,
             days=params.validated_data["days"],
         )
-        return Response(WaitlistDaySerializer(history, many=True).data)
+        rows = self.paginate(request, history)
+        return self.paginated_response(WaitlistDaySerializer(rows, many=True).data)
 
 
 class RoundSerializer(serializers.Serializer[Any]):

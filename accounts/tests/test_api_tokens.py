@@ -41,7 +41,8 @@ def test_a_token_reads_what_its_role_may_and_is_refused_the_rest(caseworker, oth
     _token, key = api_token_create(user=caseworker, name="integración")
     client = api(key)
     listed = client.get("/api/cases/").json()
-    assert [c["id"] for c in listed] == [str(own.pk)]
+    assert listed["count"] == 1
+    assert [c["id"] for c in listed["results"]] == [str(own.pk)]
     assert client.get(f"/api/cases/{own.pk}/").status_code == 200
     assert client.get(f"/api/cases/{foreign.pk}/").status_code == 404
     assert client.get("/api/coordination/overdue-referrals/").status_code == 403

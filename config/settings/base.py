@@ -340,6 +340,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # Every list answers {count, next, previous, results}, ?page= and a bounded ?page_size=.
+    "DEFAULT_PAGINATION_CLASS": "web.pagination.PagePagination",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Puente API",

@@ -26,13 +26,14 @@ from cases.services import case_create, case_update, consent_record
 from directory.models import AccessRoute, RiskLevel, Sex
 from matching.api.common import audit, case_or_404
 from matching.selectors import (
-    case_list_open,
     case_need_list,
     case_priority_explain,
+    case_worklist,
     organization_get,
     taxonomy_term_choices,
 )
 from web.api import CodeRelatedField
+from web.pagination import PaginatedListMixin
 
 # A consent recorded through the API happened in this service's lifetime: nothing
 # before the network kept records, nothing later than now give or take a clock's drift.
@@ -102,14 +103,16 @@ def _home(data: dict[str, Any]) -> Point:
     return Point(home["x"], home["y"], srid=4326)
 
 
-class CaseListView(APIView):
+class CaseListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        rows = case_list_open(user=request.user, limit=200)
+        """The team's open cases, most urgent first, a page at a time."""
+        cases = case_worklist(user=request.user).select_related("territory", "priority_policy")
+        rows = self.paginate(request, cases)
         audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
-        return Response(CaseSerializer(rows, many=True).data)  # type: ignore[arg-type]
+        return self.paginated_response(CaseSerializer(rows, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
     def post(self, request: Request) -> Response:

@@ -16,6 +16,7 @@ from audit.models import AuditRecordType
 from audit.services import audit_list
 from cases.selectors import case_list_multiple_alerts
 from matching.selectors import referral_list_overdue
+from web.pagination import PaginatedListMixin
 
 
 class OverdueReferralSerializer(serializers.Serializer[Any]):
@@ -27,15 +28,15 @@ class OverdueReferralSerializer(serializers.Serializer[Any]):
     response_due = serializers.DateTimeField()
 
 
-class OverdueReferralsView(APIView):
+class OverdueReferralsView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OverdueReferralSerializer(many=True))
     def get(self, request: Request) -> Response:
         coordinator_require(user=request.user)
-        rows = list(referral_list_overdue()[:500])
+        rows = self.paginate(request, referral_list_overdue())
         audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(rows))
-        return Response(OverdueReferralSerializer(rows, many=True).data)
+        return self.paginated_response(OverdueReferralSerializer(rows, many=True).data)
 
 
 class MultipleAlertsSerializer(serializers.Serializer[Any]):
@@ -46,12 +47,12 @@ class MultipleAlertsSerializer(serializers.Serializer[Any]):
     priority_score = serializers.IntegerField()
 
 
-class MultipleAlertsView(APIView):
+class MultipleAlertsView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MultipleAlertsSerializer(many=True))
     def get(self, request: Request) -> Response:
         coordinator_require(user=request.user)
-        rows = list(case_list_multiple_alerts()[:500])
+        rows = self.paginate(request, case_list_multiple_alerts())
         audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
-        return Response(MultipleAlertsSerializer(rows, many=True).data)
+        return self.paginated_response(MultipleAlertsSerializer(rows, many=True).data)

@@ -19,9 +19,10 @@ from matching.api.common import audit
 from matching.models import ReferralStatus
 from matching.selectors import (
     referral_get_for_provider,
-    referral_latest_for_provider,
+    referral_list_for_provider,
     referral_packet,
 )
+from web.pagination import PaginatedListMixin
 
 
 class PacketSerializer(serializers.Serializer[Any]):
@@ -44,7 +45,7 @@ class PacketSerializer(serializers.Serializer[Any]):
     site_name = serializers.CharField(allow_null=True)
 
 
-class ProviderReferralListView(APIView):
+class ProviderReferralListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -55,10 +56,14 @@ class ProviderReferralListView(APIView):
         status = request.query_params.get("status")
         if status and status not in ReferralStatus.values:
             raise serializers.ValidationError({"status": ["Unknown status."]})
-        referrals = referral_latest_for_provider(user=request.user, status=status, limit=200)
-        packets = [referral_packet(referral=r) for r in referrals]
+        referrals = referral_list_for_provider(user=request.user)
+        if status:
+            referrals = referrals.filter(status=status)
+        # Most recently sent first.
+        page = self.paginate(request, referrals.order_by("-sent_at"))
+        packets = [referral_packet(referral=r) for r in page]
         audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(packets))
-        return Response(PacketSerializer(packets, many=True).data)
+        return self.paginated_response(PacketSerializer(packets, many=True).data)
 
 
 class ProviderReferralDetailView(APIView):

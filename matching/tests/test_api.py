@@ -79,7 +79,8 @@ def test_a_case_of_another_team_does_not_exist_for_you(caseworker, territory, ot
         client_for(stranger).patch(f"/api/cases/{case.pk}/", {"risk_level": "low"}).status_code
         == 404
     )
-    assert client_for(stranger).get("/api/cases/").json() == []
+    listed = client_for(stranger).get("/api/cases/").json()
+    assert listed["count"] == 0 and listed["results"] == []
 
 
 def test_anonymous_clients_are_refused(territory):
@@ -108,7 +109,7 @@ def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
     assert sent.status_code == 201 and sent.json()["status"] == "sent"
     referral_id = sent.json()["id"]
 
-    inbox = client_for(provider).get("/api/provider/referrals/").json()
+    inbox = client_for(provider).get("/api/provider/referrals/").json()["results"]
     assert [p["referral_id"] for p in inbox] == [referral_id]
     assert "birth_date" not in inbox[0] and inbox[0]["age_band"] == "6–11"
 

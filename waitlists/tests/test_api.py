@@ -41,10 +41,10 @@ def test_the_provider_enrols_then_waitlists_through_the_api(provider, coordinato
     assert second.status_code == 200 and second.json()["result"] == "waitlisted"
     again = api.post("/api/enrolments/", {"referral_id": str(referrals[1].pk)})
     assert again.status_code == 400 and "referral" in again.json()
-    queue = api.get(f"/api/waitlists/{referrals[1].service_id}/").json()
+    queue = api.get(f"/api/waitlists/{referrals[1].service_id}/").json()["results"]
     assert [row["position"] for row in queue] == [1]
     assert "birth_date" not in queue[0]
-    network = client_for(coordinator).get("/api/waitlists/").json()
+    network = client_for(coordinator).get("/api/waitlists/").json()["results"]
     assert network[0]["waiting"] == 1
     ended = api.post(
         f"/api/enrolments/{first.json()['enrolment_id']}/end/",
@@ -70,7 +70,7 @@ def test_the_history_serves_the_daily_snapshots_to_coordinators(coordinator, pro
     client_for(provider).post("/api/enrolments/", {"referral_id": str(referrals[0].pk)})
     waitlist_snapshot_take()
     assert WaitlistSnapshot.objects.exists()
-    rows = client_for(coordinator).get("/api/waitlists/history/?days=30").json()
+    rows = client_for(coordinator).get("/api/waitlists/history/?days=30").json()["results"]
     assert rows[0]["slots"] == 1
     bad = client_for(coordinator).get("/api/waitlists/history/?category=nope&days=-1")
     assert bad.status_code == 400 and {"category", "days"} <= set(bad.json())
