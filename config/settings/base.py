@@ -241,6 +241,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING above (UTC, the same format as the web) instead of
+# Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Schedules live in the database (django-celery-beat) so administrators can change them
 # in the admin; the entries below are installed there when beat first starts and never
 # overwritten after (config/beat.py).
@@ -422,7 +425,15 @@ HSDS_IMPORT_MAX_MB = int(os.environ.get("HSDS_IMPORT_MAX_MB", "200"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "web.logging.UtcFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "filters": {"refusal_without_traceback": {"()": "web.logging.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the logger, not a handler: it must run before Django's own handlers too.
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
