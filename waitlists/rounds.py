@@ -145,14 +145,26 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
     meeting's decision, and leaves the other lists of the category.
     """
     coordinator_require(user=actor, message=NOT_A_COORDINATOR)
+    # The round first, read again under its lock: of two confirmations (or a
+    # confirmation and a discard) at once, the second sees it decided and gets a 400.
     round = AllocationRound.objects.select_for_update().get(pk=round.pk)
     if round.status != RoundStatus.PROPOSED:
         raise ValidationError({"round": _("This round was already confirmed or discarded.")})
+    # Then every site of the round at once, in the order of their ids, before any entry
+    # or referral: taken one by one in the children's order, two rounds sharing sites
+    # (or a slot offered meanwhile at one of them) could each hold what the other needs.
+    sites = {
+        str(site.pk): site
+        for site in (
+            service_at_site_lock(service_at_site_id=site_id)
+            for site_id in sorted({s for s in round.proposal.values() if s is not None})
+        )
+    }
     placed = 0
     for case_id, site_id in sorted(round.proposal.items()):
         if site_id is None:
             continue
-        site = service_at_site_lock(service_at_site_id=site_id)
+        site = sites[site_id]
         if service_at_site_free_slots(service_at_site_ids=[site.pk])[site.pk] <= 0:
             raise ValidationError(
                 {
@@ -166,10 +178,11 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
         note = _("Decided at the case-review meeting (round of %(day)s).") % {
             "day": round.created.strftime("%d/%m/%Y")
         }
+        # Locked, and only if still waiting: a slot may have been offered to the child
+        # meanwhile at another site of the service.
         entry = (
-            WaitlistEntry.objects.filter(
-                case=case, service_id=site.service_id, status=EntryStatus.WAITING
-            )
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .filter(case=case, service_id=site.service_id, status=EntryStatus.WAITING)
             .select_related("referral")
             .first()
         )
@@ -197,6 +210,10 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
 @transaction.atomic
 def allocation_round_discard(*, actor: User, round: AllocationRound) -> AllocationRound:
     coordinator_require(user=actor, message=NOT_A_COORDINATOR)
+    # Read again under the round's lock, as the confirmation takes it: otherwise a
+    # discard racing a confirmation overwrites "confirmed" and leaves its enrolments
+    # under a round that says nobody was placed.
+    round = AllocationRound.objects.select_for_update().get(pk=round.pk)
     if round.status != RoundStatus.PROPOSED:
         raise ValidationError({"round": _("This round was already confirmed or discarded.")})
     round.status = RoundStatus.DISCARDED

@@ -4,6 +4,12 @@ Capacity is an invariant kept by PostgreSQL, not by a check in Python: whoever t
 or holds a slot first locks the service-at-site row (``service_at_site_lock``), then
 counts and writes inside the same transaction. Two requests for the last slot are
 serialised by the lock; the second sees the first's enrolment and waits in the queue.
+
+Every write that changes a state (an offer answered, an enrolment ended, an entry
+offered) locks in one order, so two of them never wait on each other: the site(s),
+in the order of their ids, then the offer, the enrolment or the entry, then the
+referral (``referral_transition``). The state is read again once the row is locked:
+of two requests that both saw it pending, the second sees it answered and gets a 400.
 """
 
 from __future__ import annotations
@@ -221,9 +227,16 @@ def enrolment_end(
     _require_provider(actor=actor, service=service)
     if status not in END_TO_REFERRAL:
         raise ValidationError({"status": _("Choose how the enrolment ended.")})
+    # The site, then the enrolment, read again under its lock: of two ends at once the
+    # second sees it ended, rather than ending it (and freeing its slot) twice.
+    site = service_at_site_lock(service_at_site_id=enrolment.service_at_site_id)
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("service_at_site__service", "referral")
+        .get(pk=enrolment.pk)
+    )
     if enrolment.status != EnrolmentStatus.ACTIVE:
         raise ValidationError({"status": _("This enrolment has already ended.")})
-    site = service_at_site_lock(service_at_site_id=enrolment.service_at_site_id)
     enrolment.status = status
     enrolment.ended_at = timezone.now()
     enrolment.save(update_fields=["status", "ended_at"])
@@ -279,6 +292,15 @@ def slot_offer_next(
             break
         if failures[(site.service_id, entry.case_id)]:
             continue  # skipped, not removed: eligibility may change (an age, a territory)
+        # Another site of the service may be offering this child a slot right now (it
+        # holds its own site's lock, not ours): the entry is locked and read again, and
+        # one already offered meanwhile is passed over for the next in line.
+        if not (
+            WaitlistEntry.objects.select_for_update()
+            .filter(pk=entry.pk, status=EntryStatus.WAITING)
+            .exists()
+        ):
+            continue
         offer = SlotOffer.objects.create(
             entry=entry,
             service_at_site=site,
@@ -309,13 +331,21 @@ def slot_offer_next(
 @transaction.atomic
 def slot_offer_answer(*, actor: User, offer: SlotOffer, accept: bool, note: str = "") -> SlotOffer:
     """The family's answer, given by their caseworker: accepted → enrolled; else the next."""
-    offer = SlotOffer.objects.select_related("entry__case", "entry__referral").get(pk=offer.pk)
-    entry = offer.entry
-    if not case_can_work(user=actor, case=entry.case):
+    offer = SlotOffer.objects.select_related("entry__case").get(pk=offer.pk)
+    if not case_can_work(user=actor, case=offer.entry.case):
         raise PermissionDenied(_("Only the team that owns the case can answer the offer."))
+    # The site, then the offer and its entry, read again under their locks: of two
+    # answers at once (twice "accept", or "accept" and "decline") the second sees the
+    # offer answered and gets a 400, instead of enrolling or leaving the list twice.
+    site = service_at_site_lock(service_at_site_id=offer.service_at_site_id)
+    offer = SlotOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
     if offer.status != OfferStatus.PENDING:
         raise ValidationError({"offer": _("This offer has already been answered or expired.")})
-    site = service_at_site_lock(service_at_site_id=offer.service_at_site_id)
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("case", "referral")
+        .get(pk=offer.entry_id)
+    )
     offer.answered_at = timezone.now()
     offer.answered_by = actor
     if accept:
@@ -358,12 +388,26 @@ def _leave(*, entry: WaitlistEntry, actor: User | None, kind: str, note: str = "
 def slot_offers_expire(*, now: datetime | None = None) -> int:
     """Offers past their expiry go to the next in line; the silent family leaves the list."""
     now = now or timezone.now()
-    expired = list(
-        SlotOffer.objects.select_for_update(skip_locked=True)
-        .filter(status=OfferStatus.PENDING, expires_at__lt=now)
-        .select_related("entry", "service_at_site")
+    due = list(
+        SlotOffer.objects.filter(status=OfferStatus.PENDING, expires_at__lt=now)
+        .order_by("service_at_site_id", "pk")
+        .values_list("pk", "service_at_site_id")
     )
-    for offer in expired:
+    expired: list[SlotOffer] = []
+    for offer_id, site_id in due:
+        # The site, then the offer, as an answer takes them (the other way round, a
+        # family answering at the deadline and this sweep would wait on each other);
+        # an offer answered meanwhile is no longer pending and is left alone.
+        service_at_site_lock(service_at_site_id=site_id)
+        offer = (
+            SlotOffer.objects.select_for_update(of=("self",))
+            .filter(pk=offer_id, status=OfferStatus.PENDING)
+            .select_related("entry__case", "service_at_site")
+            .first()
+        )
+        if offer is None:
+            continue
+        expired.append(offer)
         offer.status = OfferStatus.EXPIRED
         offer.save(update_fields=["status"])
         _leave(
@@ -389,13 +433,17 @@ def waitlist_withdraw(
     if not case_can_work(user=actor, case=case):
         raise PermissionDenied(_("Only the team that owns the case can change its waitlists."))
     keep = keep_entry_ids or set()
-    entries = [
-        e
-        for e in WaitlistEntry.objects.filter(
-            case=case, status__in=ACTIVE_ENTRY_STATUSES
-        ).select_related("referral")
-        if e.pk not in keep
-    ]
+    active = WaitlistEntry.objects.filter(case=case, status__in=ACTIVE_ENTRY_STATUSES).exclude(
+        pk__in=keep
+    )
+    # The sites holding a slot for the child first, in the order of their ids, then the
+    # entries and their offers, read again under the locks: the order an answer takes
+    # them in, so a family accepting while their caseworker withdraws them never
+    # deadlocks, and whichever comes second sees what the first did.
+    held = SlotOffer.objects.filter(entry__in=active, status=OfferStatus.PENDING)
+    for site_id in sorted(set(held.values_list("service_at_site_id", flat=True))):
+        service_at_site_lock(service_at_site_id=site_id)
+    entries = list(active.select_for_update(of=("self",)).select_related("referral").order_by("pk"))
     released: set[UUID] = set()
     for entry in entries:
         pending = SlotOffer.objects.filter(entry=entry, status=OfferStatus.PENDING)
@@ -403,7 +451,7 @@ def waitlist_withdraw(
         pending.update(status=OfferStatus.DECLINED, answered_at=timezone.now(), answered_by=actor)
         _leave(entry=entry, actor=actor, kind=WaitlistEventKind.WITHDRAWN, note=note)
     # A slot held for this child goes to the next in line at once.
-    for site in ServiceAtSite.objects.filter(pk__in=released):
+    for site in ServiceAtSite.objects.filter(pk__in=released).order_by("pk"):
         slot_offer_next(service_at_site=site)
     return len(entries)
 

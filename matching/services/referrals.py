@@ -246,6 +246,24 @@ def referral_send(
 ) -> Referral:
     """Send with recorded consent, or with a documented reason for sending without it."""
     case_team_require(actor=actor, case=referral.case)
+    # Locked and read again before anything is written: of two sends of one draft at
+    # once, the second waits here, sees it sent and gets a 400 naming the status,
+    # instead of stamping a second deadline before ``referral_transition`` refuses it.
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "service")
+        .get(pk=referral.pk)
+    )
+    if referral.status != ReferralStatus.DRAFT:
+        raise ValidationError(
+            {
+                "status": _("A referral that is “%(from)s” cannot become “%(to)s”.")
+                % {
+                    "from": referral.get_status_display(),
+                    "to": ReferralStatus.SENT.label,
+                }
+            }
+        )
     consent = case_consent_for(case=referral.case, scope=ConsentScope.REFERRAL)
     if consent is None and not consent_override_reason.strip():
         raise ValidationError(

@@ -13,17 +13,23 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.http import HttpResponseRedirect
 from django.test import Client
+from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from tests.factories import ServiceAtSiteFactory, case_of, user_with_role
-from waitlists.models import Enrolment
+from directory.models import TaxonomyTerm
+from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
+from waitlists.models import AllocationRound, Enrolment, RoundStatus, WaitlistEntry
+from waitlists.rounds import allocation_round_propose
 from waitlists.tests.test_enrolment import accepted_referral
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROUNDS = 4
+
+PSY = "specialized.psychological_care"
 
 
 def _at_once(call: Callable[[], Any], times: int = 2) -> list[Any]:
@@ -79,3 +85,98 @@ def test_placing_one_referral_twice_at_once_from_the_page_enrols_once_and_answer
         responses = _at_once(post)
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert Enrolment.objects.filter(referral=referral).count() == 1
+
+
+# --- allocation rounds -------------------------------------------------------------------
+
+
+@pytest.fixture
+def round_world(caseworker, provider_org):
+    term = TaxonomyTerm.objects.get(code=PSY)
+    coordinator = user_with_role(Role.COORDINATOR, username="coordinadora-r")
+    return {"term": term, "coordinator": coordinator, "org": provider_org}
+
+
+def _round_proposed(world: dict[str, Any], caseworker: Any) -> AllocationRound:
+    """Two children waiting in the category, one free slot each at a site of the territory.
+
+    A new territory each time: children a discarded round left waiting stay out of it.
+    """
+    territory = TerritoryFactory()
+    site = ServiceAtSiteFactory(
+        service__organization=world["org"], site__territory=territory, capacity=2
+    )
+    site.service.categories.add(world["term"])
+    for _ in range(2):
+        WaitlistEntry.objects.create(
+            case=case_of(caseworker, territory=territory), service=site.service
+        )
+    return allocation_round_propose(
+        actor=world["coordinator"], territory=territory, category=world["term"]
+    )
+
+
+def _round_enrolments(found: AllocationRound) -> int:
+    return Enrolment.objects.filter(case_id__in=list(found.proposal)).count()
+
+
+def test_confirming_one_round_twice_at_once_through_the_api_places_once_and_answers_400(
+    round_world, caseworker
+):
+    for _ in range(ROUNDS):
+        found = _round_proposed(round_world, caseworker)
+
+        def post(found: AllocationRound = found) -> Any:
+            client = APIClient()
+            client.force_authenticate(round_world["coordinator"])
+            return client.post(f"/api/allocation-rounds/{found.pk}/confirm/")
+
+        responses = _at_once(post)
+        assert sorted(r.status_code for r in responses) == [200, 400]
+        assert "round" in next(r for r in responses if r.status_code == 400).json()
+        assert _round_enrolments(found) == 2
+        found.refresh_from_db()
+        assert found.status == RoundStatus.CONFIRMED
+
+
+def test_confirming_one_round_twice_at_once_from_the_page_places_once(round_world, caseworker):
+    already = gettext("This round was already confirmed or discarded.")
+    for _round in range(ROUNDS):
+        found = _round_proposed(round_world, caseworker)
+
+        def post(found: AllocationRound = found) -> Any:
+            client = Client()
+            client.force_login(round_world["coordinator"])
+            return client.post(f"/coordinacion/rondas/{found.pk}/confirmar/", follow=True)
+
+        responses = _at_once(post)
+        assert [r.status_code for r in responses] == [200, 200]
+        # The page says so to the one who lost, after the redirect to the round.
+        assert sum(already in r.content.decode() for r in responses) == 1
+        assert _round_enrolments(found) == 2
+
+
+def test_confirming_and_discarding_one_round_at_once_keeps_one_decision(round_world, caseworker):
+    for _round in range(ROUNDS):
+        found = _round_proposed(round_world, caseworker)
+        paths = iter(["confirm", "discard"])
+
+        def post(found: AllocationRound = found, paths: Any = paths) -> Any:
+            if next(paths) == "confirm":
+                api = APIClient()
+                api.force_authenticate(round_world["coordinator"])
+                return api.post(f"/api/allocation-rounds/{found.pk}/confirm/")
+            client = Client()
+            client.force_login(round_world["coordinator"])
+            return client.post(f"/coordinacion/rondas/{found.pk}/descartar/")
+
+        responses = _at_once(post)
+        assert all(r.status_code < 500 for r in responses)
+        found.refresh_from_db()
+        confirmed = next(r for r in responses if not isinstance(r, HttpResponseRedirect))
+        if found.status == RoundStatus.CONFIRMED:
+            assert confirmed.status_code == 200 and _round_enrolments(found) == 2
+        else:
+            assert found.status == RoundStatus.DISCARDED
+            assert confirmed.status_code == 400 and "round" in confirmed.json()
+            assert _round_enrolments(found) == 0
