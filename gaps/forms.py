@@ -12,18 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import TaxonomyTerm, Territory
 from gaps.selectors import DEFAULT_MEASURE, MEASURES, gap_territory_list, quarter_previous
+from web.params import BoundedDateField, date_bounds_message, date_in_bounds
 
 #: The longest period the management indicators are computed for in one request.
 MAX_PERIOD_DAYS = 5 * 366
-#: Days outside these are typing mistakes (and the last day of the calendar has no next one).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def period_error(*, start: date | None, end: date | None) -> tuple[str, str] | None:
     """(field, message) of what is wrong with a period, or None; shared with the API."""
     for name, day in (("start", start), ("end", end)):
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            return name, str(_("Choose a day between 1900 and 2999."))
+        # The API's serializers read dates unbounded; the forms' fields refuse them first.
+        if day is not None and not date_in_bounds(day):
+            return name, date_bounds_message()
     if (start is None) != (end is None):
         return ("end" if start else "start"), str(_("Give both days of the period, or none."))
     if start and end and start > end:
@@ -78,10 +78,10 @@ class TrendForm(forms.Form):
 class PeriodForm(forms.Form):
     """A period of referrals sent, both days included; the last full quarter by default."""
 
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("To (included)"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -100,7 +100,7 @@ class PeriodForm(forms.Form):
 
 
 class GapDownloadForm(forms.Form):
-    day = forms.DateField(label=_("Snapshot"), required=False)
+    day = BoundedDateField(label=_("Snapshot"), required=False)
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=TaxonomyTerm.objects.all(),
@@ -118,8 +118,8 @@ NETWORK_TABLES = (
 
 class NetworkDownloadForm(PeriodForm):
     # Checked as PeriodForm's, but both days may be left out.
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("To (included)"), required=False)
+    start = BoundedDateField(label=_("From"), required=False)
+    end = BoundedDateField(label=_("To (included)"), required=False)
     table = forms.ChoiceField(
         label=_("Table"), choices=NETWORK_TABLES, required=False, initial="organizations"
     )

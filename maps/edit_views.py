@@ -28,7 +28,7 @@ from directory.selectors import (
     site_edit_search,
     territory_edit_choices,
 )
-from maps.forms import ServiceAreaForm, SiteLocationForm
+from maps.forms import EditSearchForm, ServiceAreaForm, SiteLocationForm
 
 View = Callable[..., HttpResponse]
 SEARCH_LIMIT = 30
@@ -37,16 +37,20 @@ SEARCH_LIMIT = 30
 @require_GET
 @coordinator_required
 def edit_index(request: HttpRequest) -> HttpResponse:
-    """Find the site or service to edit by name."""
-    query = request.GET.get("q", "").strip()[:200]
+    """Find the site or service to edit by name; a malformed name is a 400 naming ``q``."""
+    form = EditSearchForm(request.GET)
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
     return render(
         request,
         "maps/edit_index.html",
         {
+            "form": form,
             "query": query,
             "sites": site_edit_search(query=query, limit=SEARCH_LIMIT),
             "services": service_edit_search(query=query, limit=SEARCH_LIMIT),
         },
+        status=200 if valid else 400,
     )
 
 

@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from directory.forms import ServiceSearchForm
 from directory.models import Territory
 from directory.tiles import MAX_ZOOM, BBox, MapFilters
+from web.params import PageField, PerPageField, QueryTextField
 
 _search_fields = ServiceSearchForm.base_fields
 
 MAX_LIST_PER_PAGE = 50
+EDIT_SEARCH_MAX_LENGTH = 200
 
 
 class MapFilterForm(forms.Form):
@@ -47,10 +49,8 @@ class MapViewportForm(MapFilterForm):
         help_text=_("west,south,east,north in degrees (WGS 84)."),
     )
     zoom = forms.IntegerField(label=_("Zoom"), required=False, min_value=0, max_value=MAX_ZOOM)
-    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=10_000)
-    per_page = forms.IntegerField(
-        label=_("Per page"), required=False, min_value=1, max_value=MAX_LIST_PER_PAGE
-    )
+    page = PageField(label=_("Page"))
+    per_page = PerPageField(label=_("Per page"), max_value=MAX_LIST_PER_PAGE)
 
     def clean_bbox(self) -> BBox | None:
         raw = (self.cleaned_data.get("bbox") or "").strip()
@@ -124,3 +124,9 @@ class ServiceAreaForm(forms.Form):
                 _("Draw the area as a polygon or a rectangle whose sides do not cross.")
             )
         return shape
+
+
+class EditSearchForm(forms.Form):
+    """The editors' search for a site or service by name."""
+
+    q = QueryTextField(label=_("Site or service name"), max_length=EDIT_SEARCH_MAX_LENGTH)

@@ -16,6 +16,7 @@ from cases.models import AlertType, Case, CaseStatus, ConsentScope, Vulnerabilit
 from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm
 from matching.models import PriorityPolicy, ReferralStatus, RejectionReason
 from matching.services import POLICY_FIELDS
+from web.params import BoundedDateField
 
 # Fields of a service's ValidationError that the forms show under another name.
 HOME_FIELDS = {"home": "latitude"}
@@ -83,7 +84,7 @@ class CaseCreateForm(forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Team"), queryset=Organization.objects.none(), empty_label=None
     )
-    birth_date = forms.DateField(label=_("Birth date"), widget=_date_widget())
+    birth_date = BoundedDateField(label=_("Birth date"), widget=_date_widget())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     latitude, longitude = _point_fields(required=True)
     risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
@@ -319,7 +320,7 @@ class AlertRaiseForm(forms.Form):
         queryset=Organization.objects.none(),
         required=False,
     )
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=_date_widget())
+    birth_date = BoundedDateField(label=_("Birth date"), required=False, widget=_date_widget())
     sex = forms.ChoiceField(
         label=_("Sex"), choices=[("", "---------"), *Sex.choices], required=False
     )

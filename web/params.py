@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 # Far beyond any real list (a million cases at 20 a page is 50,000 pages) and far
 # below PostgreSQL's bigint and Python's date limits once multiplied by a page size.
@@ -34,6 +34,27 @@ class PageField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class PerPageField(forms.IntegerField):
+    """How many rows a page holds: at least one, at most what the list allows."""
+
+    def __init__(self, *, max_value: int, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        super().__init__(max_value=max_value, **kwargs)
+
+
+def date_in_bounds(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def date_bounds_message() -> str:
+    """The refusal of a date outside the bounds, for forms and for API serializers."""
+    return gettext("Enter a date between %(earliest)s and %(latest)s.") % {
+        "earliest": date_format(EARLIEST_DATE, "SHORT_DATE_FORMAT"),
+        "latest": date_format(LATEST_DATE, "SHORT_DATE_FORMAT"),
+    }
+
+
 class BoundedDateField(forms.DateField):
     """A date between EARLIEST_DATE and LATEST_DATE, refused by name outside them."""
 
@@ -41,12 +62,17 @@ class BoundedDateField(forms.DateField):
         super().validate(value)
         if value in self.empty_values:
             return
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise forms.ValidationError(
-                _("Enter a date between %(earliest)s and %(latest)s."),
-                code="date_out_of_range",
-                params={
-                    "earliest": date_format(EARLIEST_DATE, "SHORT_DATE_FORMAT"),
-                    "latest": date_format(LATEST_DATE, "SHORT_DATE_FORMAT"),
-                },
-            )
+        if not date_in_bounds(value):
+            raise forms.ValidationError(date_bounds_message(), code="date_out_of_range")
+
+
+class QueryTextField(forms.CharField):
+    """Free text from a query string: optional, stripped, bounded; NUL refused by name.
+
+    PostgreSQL refuses a NUL byte in any text parameter, so a ``?q=%00`` read straight
+    from ``request.GET`` is a 500; ``forms.CharField`` already refuses it.
+    """
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(max_length=max_length, **kwargs)
