@@ -6,13 +6,10 @@ would; a barrier makes them ask at the same moment (see ``waitlists/tests/test_r
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -22,26 +19,12 @@ from cases.services import consent_record
 from matching.models import Referral, ReferralEvent, ReferralStatus
 from matching.services import referral_create, referral_send
 from notifications.models import Notification
+from tests.concurrency import at_once
 from tests.factories import case_of, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROUNDS = 4
-
-
-def _at_once(call: Callable[[], Any], times: int = 2) -> list[Any]:
-    """As in ``waitlists/tests/test_races`` (matching imports nothing from waitlists)."""
-    barrier = threading.Barrier(times)
-
-    def run(_: int) -> Any:
-        try:
-            barrier.wait()
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(run, range(times)))
 
 
 @pytest.fixture
@@ -89,7 +72,7 @@ def _moves_from(referral: Referral, status: str) -> int:
 def _each_once(*calls: Callable[[], Any]) -> list[Any]:
     """Every call at the same moment, one per thread; answers in the calls' order."""
     pending = iter(calls)
-    answers: list[Any] = _at_once(lambda: (lambda call: (call, call()))(next(pending)), len(calls))
+    answers: list[Any] = at_once(lambda: (lambda call: (call, call()))(next(pending)), len(calls))
     order = {call: i for i, call in enumerate(calls)}
     return [response for _call, response in sorted(answers, key=lambda a: order[a[0]])]
 
@@ -97,7 +80,7 @@ def _each_once(*calls: Callable[[], Any]) -> list[Any]:
 def test_accepting_one_referral_twice_at_once_through_the_api_moves_it_once(world):
     for _ in range(ROUNDS):
         referral = _sent(world)
-        responses = _at_once(lambda r=referral: _api(world["provider"], r, "accepted"))
+        responses = at_once(lambda r=referral: _api(world["provider"], r, "accepted"))
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "status" in next(r for r in responses if r.status_code == 400).json()
         assert _moves_from(referral, ReferralStatus.SENT) == 1
@@ -108,7 +91,7 @@ def test_accepting_one_referral_twice_at_once_through_the_api_moves_it_once(worl
 def test_accepting_one_referral_twice_at_once_from_the_page_moves_it_once(world):
     for _ in range(ROUNDS):
         referral = _sent(world)
-        responses = _at_once(lambda r=referral: _provider_page(world["provider"], r, "accepted"))
+        responses = at_once(lambda r=referral: _provider_page(world["provider"], r, "accepted"))
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert _moves_from(referral, ReferralStatus.SENT) == 1
 
@@ -190,7 +173,7 @@ def test_sending_one_draft_twice_at_once_sends_it_once(world):
     for _ in range(ROUNDS):
         referral = _draft(world)
         before = Notification.objects.filter(user=world["provider"]).count()
-        responses = _at_once(lambda r=referral: _api(world["caseworker"], r, "sent"))
+        responses = at_once(lambda r=referral: _api(world["caseworker"], r, "sent"))
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "status" in next(r for r in responses if r.status_code == 400).json()
         assert _moves_from(referral, ReferralStatus.DRAFT) == 1

@@ -6,13 +6,9 @@ would; a barrier makes them ask at the same moment.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.http import HttpResponseRedirect
 from django.test import Client
 from django.utils.translation import gettext
@@ -20,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from directory.models import TaxonomyTerm
+from tests.concurrency import at_once
 from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
 from waitlists.models import AllocationRound, Enrolment, RoundStatus, WaitlistEntry
 from waitlists.rounds import allocation_round_propose
@@ -30,20 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROUNDS = 4
 
 PSY = "specialized.psychological_care"
-
-
-def _at_once(call: Callable[[], Any], times: int = 2) -> list[Any]:
-    barrier = threading.Barrier(times)
-
-    def run(_: int) -> Any:
-        try:
-            barrier.wait()
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(run, range(times)))
 
 
 @pytest.fixture
@@ -64,7 +47,7 @@ def test_placing_one_referral_twice_at_once_through_the_api_enrols_once_and_answ
             client.force_authenticate(world["provider"])
             return client.post("/api/enrolments/", {"referral_id": str(referral.pk)})
 
-        responses = _at_once(post)
+        responses = at_once(post)
         assert sorted(r.status_code for r in responses) == [201, 400]
         refused = next(r for r in responses if r.status_code == 400)
         assert "referral" in refused.json()
@@ -82,7 +65,7 @@ def test_placing_one_referral_twice_at_once_from_the_page_enrols_once_and_answer
             client.force_login(world["provider"])
             return client.post(f"/prestador/derivaciones/{referral.pk}/ubicar/")
 
-        responses = _at_once(post)
+        responses = at_once(post)
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert Enrolment.objects.filter(referral=referral).count() == 1
 
@@ -131,7 +114,7 @@ def test_confirming_one_round_twice_at_once_through_the_api_places_once_and_answ
             client.force_authenticate(round_world["coordinator"])
             return client.post(f"/api/allocation-rounds/{found.pk}/confirm/")
 
-        responses = _at_once(post)
+        responses = at_once(post)
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "round" in next(r for r in responses if r.status_code == 400).json()
         assert _round_enrolments(found) == 2
@@ -149,7 +132,7 @@ def test_confirming_one_round_twice_at_once_from_the_page_places_once(round_worl
             client.force_login(round_world["coordinator"])
             return client.post(f"/coordinacion/rondas/{found.pk}/confirmar/", follow=True)
 
-        responses = _at_once(post)
+        responses = at_once(post)
         assert [r.status_code for r in responses] == [200, 200]
         # The page says so to the one who lost, after the redirect to the round.
         assert sum(already in r.content.decode() for r in responses) == 1
@@ -170,7 +153,7 @@ def test_confirming_and_discarding_one_round_at_once_keeps_one_decision(round_wo
             client.force_login(round_world["coordinator"])
             return client.post(f"/coordinacion/rondas/{found.pk}/descartar/")
 
-        responses = _at_once(post)
+        responses = at_once(post)
         assert all(r.status_code < 500 for r in responses)
         found.refresh_from_db()
         confirmed = next(r for r in responses if not isinstance(r, HttpResponseRedirect))

@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from tests.concurrency import at_once
 from tests.factories import ServiceAtSiteFactory, case_of, user_with_role
 from waitlists.models import (
     Enrolment,
@@ -26,7 +27,7 @@ from waitlists.models import (
 )
 from waitlists.services import enrolment_end, referral_place
 from waitlists.tests.test_enrolment import accepted_referral
-from waitlists.tests.test_races import ROUNDS, _at_once
+from waitlists.tests.test_races import ROUNDS
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -77,7 +78,7 @@ def _events(offer: SlotOffer, kind: str) -> int:
 def test_accepting_one_offer_twice_at_once_through_the_api_enrols_once_and_answers_400(world):
     for _ in range(ROUNDS):
         offer = _offered(world)
-        responses = _at_once(lambda offer=offer: _api_answer(world, offer, accept=True))
+        responses = at_once(lambda offer=offer: _api_answer(world, offer, accept=True))
         assert sorted(r.status_code for r in responses) == [200, 400]
         refused = next(r for r in responses if r.status_code == 400)
         assert "offer" in refused.json()
@@ -88,7 +89,7 @@ def test_accepting_one_offer_twice_at_once_through_the_api_enrols_once_and_answe
 def test_accepting_one_offer_twice_at_once_from_the_page_enrols_once_and_answers_400(world):
     for _ in range(ROUNDS):
         offer = _offered(world)
-        responses = _at_once(lambda offer=offer: _page_answer(world, offer, accept=True))
+        responses = at_once(lambda offer=offer: _page_answer(world, offer, accept=True))
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert Enrolment.objects.filter(case_id=offer.entry.case_id).count() == 1
         assert _events(offer, WaitlistEventKind.ENROLLED) == 1
@@ -97,7 +98,7 @@ def test_accepting_one_offer_twice_at_once_from_the_page_enrols_once_and_answers
 def test_declining_one_offer_twice_at_once_through_the_api_declines_once(world):
     for _ in range(ROUNDS):
         offer = _offered(world)
-        responses = _at_once(lambda offer=offer: _api_answer(world, offer, accept=False))
+        responses = at_once(lambda offer=offer: _api_answer(world, offer, accept=False))
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "offer" in next(r for r in responses if r.status_code == 400).json()
         assert _events(offer, WaitlistEventKind.DECLINED) == 1
@@ -112,7 +113,7 @@ def test_accepting_and_declining_one_offer_at_once_keeps_one_answer(world):
         def answer(offer: SlotOffer = offer, answers: Any = answers) -> Any:
             return _api_answer(world, offer, accept=next(answers))
 
-        responses = _at_once(answer)
+        responses = at_once(answer)
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "offer" in next(r for r in responses if r.status_code == 400).json()
         offer.refresh_from_db()
@@ -142,7 +143,7 @@ def test_ending_one_enrolment_twice_at_once_ends_it_once_and_answers_400(world):
                 f"/api/enrolments/{enrolment.pk}/end/", {"status": EnrolmentStatus.MOVED}
             )
 
-        responses = _at_once(end)
+        responses = at_once(end)
         assert sorted(r.status_code for r in responses) == [200, 400]
         assert "status" in next(r for r in responses if r.status_code == 400).json()
         assert (
@@ -179,7 +180,7 @@ def test_two_sites_freeing_a_slot_at_once_offer_the_waiting_child_one_of_them(wo
                 {"status": EnrolmentStatus.MOVED},
             )
 
-        responses = _at_once(end)
+        responses = at_once(end)
         # Two different enrolments: both ends are legitimate and both succeed.
         assert [r.status_code for r in responses] == [200, 200]
         assert SlotOffer.objects.filter(entry=waiting, status=OfferStatus.PENDING).count() == 1
