@@ -82,6 +82,30 @@ def _side_of(*, actor: User | None, referral: Referral) -> set[str]:
     return sides
 
 
+
+def _referral_lock(*, referral: Referral) -> Referral:
+    """The referral read again under its row lock: what a move checks is what it writes."""
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "service")
+        .get(pk=referral.pk)
+    )
+
+
+def _move_refused(*, frm: str, to_status: str) -> ValidationError:
+    return ValidationError(
+        {
+            "status": _("A referral that is “%(from)s” cannot become “%(to)s”.")
+            % {
+                "from": ReferralStatus(frm).label,
+                "to": ReferralStatus(to_status).label
+                if to_status in ReferralStatus.values
+                else to_status,
+            }
+        }
+    )
+
+
 @transaction.atomic
 def referral_transition(
     *,
@@ -101,25 +125,11 @@ def referral_transition(
     ``actor=None`` is the system (expiry, slot offers). The row is locked first: a
     provider accepting while the caseworker withdraws must not both succeed.
     """
-    referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("case", "service")
-        .get(pk=referral.pk)
-    )
+    referral = _referral_lock(referral=referral)
     frm = referral.status
     sides = TRANSITIONS.get((frm, to_status))
     if sides is None:
-        raise ValidationError(
-            {
-                "status": _("A referral that is “%(from)s” cannot become “%(to)s”.")
-                % {
-                    "from": ReferralStatus(frm).label,
-                    "to": ReferralStatus(to_status).label
-                    if to_status in ReferralStatus.values
-                    else to_status,
-                }
-            }
-        )
+        raise _move_refused(frm=frm, to_status=to_status)
     if not (sides & _side_of(actor=actor, referral=referral)):
         raise PermissionDenied(_("You cannot make this change to this referral."))
     if (frm, to_status) in SLOT_MOVES and not slot_taken:
@@ -249,21 +259,9 @@ def referral_send(
     # Locked and read again before anything is written: of two sends of one draft at
     # once, the second waits here, sees it sent and gets a 400 naming the status,
     # instead of stamping a second deadline before ``referral_transition`` refuses it.
-    referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("case", "service")
-        .get(pk=referral.pk)
-    )
+    referral = _referral_lock(referral=referral)
     if referral.status != ReferralStatus.DRAFT:
-        raise ValidationError(
-            {
-                "status": _("A referral that is “%(from)s” cannot become “%(to)s”.")
-                % {
-                    "from": referral.get_status_display(),
-                    "to": ReferralStatus.SENT.label,
-                }
-            }
-        )
+        raise _move_refused(frm=referral.status, to_status=ReferralStatus.SENT)
     consent = case_consent_for(case=referral.case, scope=ConsentScope.REFERRAL)
     if consent is None and not consent_override_reason.strip():
         raise ValidationError(
