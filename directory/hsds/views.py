@@ -45,6 +45,7 @@ MAX_PER_PAGE = 500
 MAX_MINIMAL = 100_000
 NDJSON = "application/x-ndjson"
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 
 class NDJSONRenderer(BaseRenderer):
@@ -253,21 +254,20 @@ def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
 
 
 def paged(
-    request: Request, qs: QuerySet[M], to_hsds: Callable[[M], dict[str, Any]]
+    request: Request,
+    qs: QuerySet[Any, R],
+    to_hsds: Callable[[R], dict[str, Any]],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
 ) -> HttpResponseBase:
     if request.query_params.get("format") == "ndjson":
         return _ndjson(to_hsds(obj) for obj in qs.iterator(chunk_size=500))
     page = _int_param(request, "page", default=1, low=1, high=10_000_000)
-    per_page = _int_param(request, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
+    per_page = _int_param(request, "per_page", default=default_per_page, low=1, high=max_per_page)
     total = qs.count()
     start = (page - 1) * per_page
     contents = [to_hsds(obj) for obj in qs[start : start + per_page]] if start < total else []
-    return _page_envelope(page=page, per_page=per_page, total=total, contents=contents)
-
-
-def _page_envelope(
-    *, page: int, per_page: int, total: int, contents: list[dict[str, Any]]
-) -> Response:
     total_pages = math.ceil(total / per_page)
     return Response(
         {
@@ -283,20 +283,13 @@ def _page_envelope(
     )
 
 
-def _minimal(request: Request, rows: Any) -> HttpResponseBase:
+def _minimal(request: Request, rows: QuerySet[Any, dict[str, Any]]) -> HttpResponseBase:
     """HSDS ``minimal=true``: each service's id and modified date, all in one page."""
 
     def item(row: dict[str, Any]) -> dict[str, Any]:
         return {"id": str(row["id"]), "modified_date": iso_datetime(row["last_modified"])}
 
-    if request.query_params.get("format") == "ndjson":
-        return _ndjson(item(row) for row in rows.iterator(chunk_size=2000))
-    per_page = _int_param(request, "per_page", default=MAX_MINIMAL, low=1, high=MAX_MINIMAL)
-    page = _int_param(request, "page", default=1, low=1, high=10_000_000)
-    total = rows.count()
-    start = (page - 1) * per_page
-    contents = [item(row) for row in rows[start : start + per_page]] if start < total else []
-    return _page_envelope(page=page, per_page=per_page, total=total, contents=contents)
+    return paged(request, rows, item, default_per_page=MAX_MINIMAL, max_per_page=MAX_MINIMAL)
 
 
 def _one(raw_id: str, get: Callable[[uuid.UUID], M | None]) -> M:
