@@ -82,7 +82,6 @@ def _side_of(*, actor: User | None, referral: Referral) -> set[str]:
     return sides
 
 
-
 def _referral_lock(*, referral: Referral) -> Referral:
     """The referral read again under its row lock: what a move checks is what it writes."""
     return (
