@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from waitlists.models import (
     AllocationRound,
@@ -143,20 +144,22 @@ def test_a_round_is_proposed_compared_and_confirmed(client, coordinator, round_w
     assert round.status == RoundStatus.CONFIRMED
     assert Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE).count() == 2
 
-    # Read-only now: no buttons, and a second confirmation is an error message.
+    # Read-only now: no buttons, and a second decision is a 409 on the round as it is now.
+    already = gettext("This round was already confirmed or discarded.")
     content = client.get(reverse("waitlists:round_detail", args=[round.pk])).content.decode()
     assert 'id="confirm-form"' not in content and 'id="read-only"' in content
     response = client.post(reverse("waitlists:round_confirm", args=[round.pk]))
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert [tag for tag, _text in _messages(response)] == ["error"]
+    assert already in response.content.decode() and 'id="read-only"' in response.content.decode()
     response = client.post(reverse("waitlists:round_discard", args=[round.pk]))
-    assert _last_message(response)[0] == "error"
+    assert response.status_code == 409 and _last_message(response)[0] == "error"
     round.refresh_from_db()
     assert round.status == RoundStatus.CONFIRMED
     assert Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE).count() == 2
 
 
-def test_a_slot_taken_since_the_proposal_is_an_error_message_and_nothing_changes(
+def test_a_slot_taken_since_the_proposal_answers_409_naming_the_site_and_nothing_changes(
     client, coordinator, round_world
 ):
     territory, term, _near, far, _cases = round_world
@@ -164,9 +167,10 @@ def test_a_slot_taken_since_the_proposal_is_an_error_message_and_nothing_changes
     far.capacity = 0
     far.save()
     response = _as(client, coordinator).post(reverse("waitlists:round_confirm", args=[round.pk]))
-    assert response.status_code == 302
+    assert response.status_code == 409
     ((tag, text),) = _messages(response)
     assert tag == "error" and far.site.name in text
+    assert 'id="confirm-form"' in response.content.decode()
     round.refresh_from_db()
     assert round.status == RoundStatus.PROPOSED
     assert not Enrolment.objects.exists()

@@ -200,7 +200,24 @@ def _round_or_404(round_id: UUID) -> AllocationRound:
 @require_GET
 @role_required(Role.COORDINATOR)
 def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
-    found = _round_or_404(round_id)
+    return _render_round(request, _round_or_404(round_id))
+
+
+def _refused(request: HttpRequest, found: AllocationRound, error: ValidationError) -> HttpResponse:
+    """A decision that lost to another one (or to a slot taken since) answers 409 on the round.
+
+    Not a redirect: the coordinator who lost must see at once, with a status a client can
+    read, that the round is not what they decided on; the page shows it as it is now.
+    """
+    for message in error.messages:
+        messages.error(request, message)
+    found.refresh_from_db()
+    return _render_round(request, found, status=409)
+
+
+def _render_round(
+    request: HttpRequest, found: AllocationRound, *, status: int = 200
+) -> HttpResponse:
     rows = allocation_round_rows(round=found)
     audit_record(
         request=request,
@@ -217,7 +234,7 @@ def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
         "free_slots": found.comparison.get("free_slots"),
         "is_proposed": found.status == RoundStatus.PROPOSED,
     }
-    return render(request, "waitlists/round_detail.html", context)
+    return render(request, "waitlists/round_detail.html", context, status=status)
 
 
 @require_POST
@@ -227,8 +244,7 @@ def round_confirm(request: HttpRequest, round_id: UUID) -> HttpResponse:
     try:
         placed = allocation_round_confirm(actor=actor_of(request), round=found)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        return _refused(request, found, error)
     else:
         audit_round_placements(request, found)
         messages.success(
@@ -250,8 +266,7 @@ def round_discard(request: HttpRequest, round_id: UUID) -> HttpResponse:
     try:
         allocation_round_discard(actor=actor_of(request), round=found)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        return _refused(request, found, error)
     else:
         messages.success(request, _("The round was discarded; nobody was placed."))
     return redirect("waitlists:round_detail", round_id=found.pk)
