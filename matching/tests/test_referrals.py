@@ -134,7 +134,7 @@ def test_an_overdue_answer_notifies_the_caseworker_once_and_raises_priority(
     assert list(referral_list_overdue(now=later)) == [referral]
     assert referrals_flag_overdue(now=later) == 1
     assert referrals_flag_overdue(now=later) == 0  # once
-    assert Notification.objects.filter(user=caseworker, text__contains="vencid").count() == 1
+    assert Notification.objects.filter(user=caseworker, text__contains="atrasada").count() == 1
     assert Case.objects.get(pk=case.pk).priority_score == before + 30
 
 
