@@ -3,7 +3,8 @@
 What goes: the identity (``CaseIdentity``, deleted), every free text that may describe
 the child or name people (admissibility reason, need and alert notes, what was shared
 with the provider, the reason for sending without consent, the provider's feedback,
-referral and waitlist event notes, who gave consent). What is coarsened: the birth date
+referral and waitlist event notes, who gave consent, the words of a closure's reason,
+verification and reopening). What is coarsened: the birth date
 to 1 July of its year (age bands still work), the home to a point on the surface of its
 territory (never outside it, unlike a centroid of a concave or split territory).
 
@@ -30,7 +31,16 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record_cases
-from cases.models import Alert, Case, CaseIdentity, CaseNeed, CaseStatus, Consent
+from cases.models import (
+    Alert,
+    Case,
+    CaseClosure,
+    CaseIdentity,
+    CaseNeed,
+    CaseReopening,
+    CaseStatus,
+    Consent,
+)
 from cases.signals import cases_anonymising
 
 logger = logging.getLogger(__name__)
@@ -81,6 +91,8 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     CaseNeed.objects.filter(case_id__in=ids).update(note="")
     Alert.objects.filter(case_id__in=ids).update(note="")
     Consent.objects.filter(case_id__in=ids).update(given_by="")
+    CaseClosure.objects.filter(case_id__in=ids).update(reason_text="", decision_note="")
+    CaseReopening.objects.filter(case_id__in=ids).update(reason="")
     # Referrals, waitlist events and the rest of each app's records about these cases
     # are blanked by that app, in this transaction (see cases.signals).
     cases_anonymising.send(sender=Case, case_ids=ids)

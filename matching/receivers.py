@@ -19,22 +19,28 @@ def on_case_changed(*, case: Case, **_kwargs: Any) -> None:
     case_priority_refresh(case=case)
 
 
-def on_case_closing(*, case: Case, actor: User, **_kwargs: Any) -> None:
+def on_case_closing(*, case: Case, actor: User, **_kwargs: Any) -> dict[str, int]:
     open_referrals = case.referrals.filter(
         status__in=[
             ReferralStatus.DRAFT,
             ReferralStatus.SENT,
             ReferralStatus.ACCEPTED,
             ReferralStatus.WAITING,
+            # In service without an enrolment (a service whose places Puente does not
+            # keep): the enrolled ones were withdrawn as their enrolment ended.
+            ReferralStatus.IN_SERVICE,
         ]
     )
-    for referral in open_referrals:
+    withdrawn = 0
+    for referral in open_referrals.order_by("pk"):
         referral_transition(
             actor=actor,
             referral=referral,
             to_status=ReferralStatus.WITHDRAWN,
             note=_("The case was closed."),
         )
+        withdrawn += 1
+    return {"referrals": withdrawn}
 
 
 def on_cases_anonymising(*, case_ids: Sequence[UUID], **_kwargs: Any) -> None:

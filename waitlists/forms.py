@@ -13,7 +13,12 @@ from directory.models import Service, TaxonomyTerm, Territory
 from waitlists.models import EnrolmentStatus, WaitlistEntry
 
 # The ways an enrolment ends, as the provider tells them.
-END_CHOICES = [(v, label) for v, label in EnrolmentStatus.choices if v != EnrolmentStatus.ACTIVE]
+# A provider says how a service ended; "ended when the case closed" is the closing's.
+END_CHOICES = [
+    (v, label)
+    for v, label in EnrolmentStatus.choices
+    if v not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.CASE_CLOSED)
+]
 
 HISTORY_DAYS = [(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("1 year"))]
 DEFAULT_HISTORY_DAYS = 180

@@ -21,6 +21,8 @@ class EnrolmentStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     DROPPED_OUT = "dropped_out", _("Dropped out")
     MOVED = "moved", _("Moved away")
+    # Set by the case's closing, never chosen by a provider (see waitlists.closing).
+    CASE_CLOSED = "case_closed", _("Ended when the case closed")
 
 
 class Enrolment(models.Model):

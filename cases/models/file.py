@@ -1,4 +1,4 @@
-"""The case file: a minimal, pseudonymous case, its identity apart, consents, needs, alerts.
+"""The case record: a minimal, pseudonymous case, its identity apart, consents, needs, alerts.
 
 The case tables hold no names: a case is known by its code. Identity, when a team
 keeps it, lives in ``CaseIdentity``, which only the owning team reads. The tables keep
@@ -66,12 +66,21 @@ class CaseStatus(models.TextChoices):
 
 
 class CaseCloseReason(models.TextChoices):
-    PLAN_COMPLETED = "plan_completed", _("Case plan completed")
+    # "plan_completed" is the stored value from before closures were verified: the
+    # plan done is the rights restored, and rows keep the value they had.
+    PLAN_COMPLETED = "plan_completed", _("Rights restored")
     MOVED_AWAY = "moved_away", _("Moved out of the territory")
-    TRANSFERRED = "transferred", _("Transferred to another programme")
+    TRANSFERRED = "transferred", _("Transferred outside the network")
     AGED_OUT = "aged_out", _("Turned 18")
-    NOT_ADMITTED = "not_admitted", _("Not admitted")
+    UNREACHABLE = "unreachable", _("No longer reachable")
     FAMILY_DECLINED = "family_declined", _("Family declined to continue")
+    NOT_ADMITTED = "not_admitted", _("Not admitted")
+    OTHER = "other", _("Other")
+
+
+# Closing for these needs a second person's verification before the case closes: a
+# case closed as "rights restored" leaves the network's watch (seeds/003, step 5).
+VERIFIED_CLOSE_REASONS = frozenset({CaseCloseReason.PLAN_COMPLETED})
 
 
 class Case(models.Model):

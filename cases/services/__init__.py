@@ -1,4 +1,4 @@
-"""Writes of the case file: cases, admissibility, closing, needs, consents, alerts.
+"""Writes of the case file: cases, admissibility, needs, consents, alerts (closing: ``closure``).
 
 What the apps above must do when a case changes (rescoring, withdrawing referrals) is
 not called from here: it is connected to the signals of ``cases.signals``.
@@ -25,21 +25,14 @@ from cases.models import (
     Case,
     CaseIdentity,
     CaseNeed,
-    CaseStatus,
     Consent,
     NeedStatus,
 )
-from cases.selectors import alert_organization_ids, case_can_work, case_team_users
-from cases.signals import case_changed, case_closing
+from cases.selectors import alert_organization_ids
+from cases.services.closure import case_close, case_reopen_by_alert
+from cases.services.team import case_team_notify, case_team_require
+from cases.signals import case_changed
 from directory.models import Organization, TaxonomyTerm
-from notifications.services import notification_send
-
-
-def case_team_require(*, actor: User, case: Case) -> None:
-    """Refuse anyone but the case's own team (every write of the case file starts here)."""
-    if not case_can_work(user=actor, case=case):
-        raise PermissionDenied(_("Only the team that owns the case can work on it."))
-
 
 # --- cases -------------------------------------------------------------------------
 
@@ -127,21 +120,6 @@ def case_admissibility_decide(
 
 
 @transaction.atomic
-def case_close(*, actor: User, case: Case, reason: str) -> Case:
-    case_team_require(actor=actor, case=case)
-    if not reason:
-        raise ValidationError({"close_reason": _("Say why the case is closed.")})
-    # matching withdraws the open referrals (freeing their slots) before the case closes.
-    case_closing.send(sender=Case, case=case, actor=actor)
-    case.status = CaseStatus.CLOSED
-    case.close_reason = reason
-    case.closed_at = timezone.now()
-    case.full_clean(exclude=["territory"])
-    case.save(update_fields=["status", "close_reason", "closed_at", "last_modified"])
-    return case
-
-
-@transaction.atomic
 def case_need_add(*, actor: User, case: Case, term: TaxonomyTerm, note: str = "") -> CaseNeed:
     case_team_require(actor=actor, case=case)
     need, created = CaseNeed.objects.get_or_create(case=case, term=term, defaults={"note": note})
@@ -193,13 +171,6 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
 # --- alerts --------------------------------------------------------------------------
 
 
-def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
-    """Tell the case's caseworkers something (by case code only, never contents)."""
-    notification_send(
-        users=case_team_users(case=case), text=text, link=link or f"/casos/{case.pk}/"
-    )
-
-
 @transaction.atomic
 def alert_raise(
     *,
@@ -218,7 +189,8 @@ def alert_raise(
 
     Any member of the network may raise one, in the name of an organization they
     belong to. They need not (and usually may not) see the case: they learn only
-    that the alert reached the case team.
+    that the alert reached the case team. An alert on a closed case is accepted,
+    attached to it, and opens it again (a successive alert).
     """
     if organization.pk not in alert_organization_ids(user=actor):
         raise PermissionDenied(_("You can only raise alerts in the name of your organization."))
@@ -249,8 +221,9 @@ def alert_raise(
         case.full_clean(exclude=["territory"])
         case.save()
         started_intake = True
-    elif case.status != CaseStatus.OPEN:
-        raise ValidationError({"case": _("The case is closed; raise the alert without a case.")})
+    else:
+        # Locked: an alert arriving while the team closes the case reopens what closed.
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     alert = Alert(
         case=case,
         raised_by=actor,
@@ -262,16 +235,18 @@ def alert_raise(
     )
     alert.full_clean()
     alert.save()
+    reopened = case_reopen_by_alert(actor=actor, case=case, alert=alert)
     # An alert can only raise a case's risk: the team lowers it after assessing.
     if RISK_BANDS.index(severity) > RISK_BANDS.index(case.risk_level):
         case.risk_level = severity
         case.save(update_fields=["risk_level", "last_modified"])
     case_changed.send(sender=Case, case=case)
-    text = (
-        _("New intake %(code)s from an alert.") % {"code": case.code}
-        if started_intake
-        else _("New alert on case %(code)s.") % {"code": case.code}
-    )
+    if started_intake:
+        text = _("New intake %(code)s from an alert.") % {"code": case.code}
+    elif reopened:
+        text = _("Case %(code)s was closed and is open again: a new alert.") % {"code": case.code}
+    else:
+        text = _("New alert on case %(code)s.") % {"code": case.code}
     case_team_notify(case=case, text=text)
     return alert
 

@@ -1,0 +1,47 @@
+"""The case file's models: the case record (``file``) and its closure (``closure``)."""
+
+from cases.models.closure import CaseClosure, CaseReopening, ClosureStatus
+from cases.models.file import (
+    CODE_ALPHABET,
+    RISK_BANDS,
+    VERIFIED_CLOSE_REASONS,
+    Admissibility,
+    Alert,
+    AlertStatus,
+    AlertType,
+    Case,
+    CaseCloseReason,
+    CaseIdentity,
+    CaseNeed,
+    CaseStatus,
+    Consent,
+    ConsentScope,
+    NeedStatus,
+    VulnerabilityFactor,
+    age_in_years,
+    case_code_new,
+)
+
+__all__ = [
+    "CODE_ALPHABET",
+    "RISK_BANDS",
+    "VERIFIED_CLOSE_REASONS",
+    "Admissibility",
+    "Alert",
+    "AlertStatus",
+    "AlertType",
+    "Case",
+    "CaseCloseReason",
+    "CaseClosure",
+    "CaseIdentity",
+    "CaseNeed",
+    "CaseReopening",
+    "CaseStatus",
+    "ClosureStatus",
+    "Consent",
+    "ConsentScope",
+    "NeedStatus",
+    "VulnerabilityFactor",
+    "age_in_years",
+    "case_code_new",
+]

@@ -1,0 +1,24 @@
+"""Who may write a case, and telling its team: what every write of the case file shares."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import Case
+from cases.selectors import case_can_work, case_team_users
+from notifications.services import notification_send
+
+
+def case_team_require(*, actor: User, case: Case) -> None:
+    """Refuse anyone but the case's own team (every write of the case file starts here)."""
+    if not case_can_work(user=actor, case=case):
+        raise PermissionDenied(_("Only the team that owns the case can work on it."))
+
+
+def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
+    """Tell the case's caseworkers something (by case code only, never contents)."""
+    notification_send(
+        users=case_team_users(case=case), text=text, link=link or f"/casos/{case.pk}/"
+    )
