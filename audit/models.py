@@ -41,6 +41,7 @@ class AuditRecordType(models.TextChoices):
     ENROLMENT = "enrolment", _("Enrolment")
     OFFER = "offer", _("Slot offer")
     ALLOCATION_ROUND = "allocation_round", _("Allocation round")
+    CLOSURE = "closure", _("Case closure")
     AUDIT = "audit", _("Audit log")
 
 

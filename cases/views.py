@@ -1,15 +1,37 @@
-"""What every page about a case shares: looking the case up for the signed-in user."""
+"""The case file's own pages (closing, reopening) and what every page about a case
+shares: looking the case up for the signed-in user."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import Http404, HttpRequest
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from audit.models import AuditRecordType
-from audit.services import audit_refused
-from cases.models import Case
+from accounts.gates import actor_of, role_required
+from accounts.models import Role
+from audit.models import AuditAction, AuditRecordType
+from audit.services import audit_record, audit_refused
+from cases.forms import ClosureDecisionForm, ClosureRequestForm, ReopenForm
+from cases.models import VERIFIED_CLOSE_REASONS, Case, CaseClosure, CaseStatus, ClosureStatus
 from cases.selectors import case_get_for_user
+from cases.selectors_closure import (
+    case_closure_history,
+    closure_get_for_case,
+    closure_pending_for_case,
+)
+from cases.services.closure import (
+    case_closure_cancel,
+    case_closure_request,
+    case_closure_verify,
+    case_reopen,
+    closure_can_verify,
+)
+from web.forms import add_service_errors
 
 
 def case_or_404(request: HttpRequest, case_id: UUID) -> Case:
@@ -19,3 +41,181 @@ def case_or_404(request: HttpRequest, case_id: UUID) -> Case:
         audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
         raise Http404
     return case
+
+
+# --- closing and reopening -----------------------------------------------------------
+
+
+def _render_closure(
+    request: HttpRequest,
+    case: Case,
+    *,
+    request_form: ClosureRequestForm | None = None,
+    decision_form: ClosureDecisionForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.CLOSURE,
+        record_id=case.pk,
+        case=case,
+    )
+    pending = closure_pending_for_case(case=case)
+    context = {
+        "case": case,
+        "is_open": case.status == CaseStatus.OPEN,
+        "pending": pending,
+        "can_verify": pending is not None
+        and closure_can_verify(user=request.user, closure=pending),
+        "request_form": request_form or ClosureRequestForm(auto_id="id_close_%s"),
+        "decision_form": decision_form or ClosureDecisionForm(auto_id="id_decide_%s"),
+        "reopen_form": reopen_form or ReopenForm(auto_id="id_reopen_%s"),
+        "history": case_closure_history(case=case),
+        "verified_reasons": [str(reason) for reason in VERIFIED_CLOSE_REASONS],
+        "ClosureStatus": ClosureStatus,
+    }
+    return render(request, "cases/case_closure.html", context, status=status)
+
+
+def _refusal_status(error: ValidationError) -> int:
+    # The case or the closure changed under the form (someone else decided first): a
+    # conflict with the record as it is now, not a mistake in what was typed.
+    keys = set(getattr(error, "error_dict", {}))
+    return 409 if keys & {"case", "closure"} else 400
+
+
+def _resolved_message(closure: CaseClosure) -> str:
+    counts = closure.resolved or {}
+    return _(
+        "Case %(code)s is closed. Closing withdrew %(referrals)s referral(s), ended "
+        "%(enrolments)s enrolment(s), took the child off %(entries)s waitlist(s) and "
+        "declined %(offers)s slot offer(s)."
+    ) % {
+        "code": closure.case.code,
+        "referrals": counts.get("referrals", 0),
+        "enrolments": counts.get("enrolments", 0),
+        "entries": counts.get("waitlist_entries", 0),
+        "offers": counts.get("slot_offers", 0),
+    }
+
+
+def _audit_closure(request: HttpRequest, *, case: Case, closure: CaseClosure, what: str) -> None:
+    audit_record(
+        request=request,
+        action=AuditAction.UPDATE,
+        record_type=AuditRecordType.CLOSURE,
+        record_id=closure.pk,
+        case=case,
+        detail=f"{what} reason={closure.reason} status={closure.status}",
+    )
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_closure(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_closure(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_closure_ask(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = ClosureRequestForm(request.POST, auto_id="id_close_%s")
+    if not form.is_valid():
+        return _render_closure(request, case, request_form=form, status=400)
+    try:
+        closure = case_closure_request(
+            actor=actor_of(request),
+            case=case,
+            reason=form.cleaned_data["reason"],
+            reason_text=form.cleaned_data["reason_text"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_closure(request, case, request_form=form, status=_refusal_status(error))
+    _audit_closure(request, case=case, closure=closure, what="requested")
+    if closure.status == ClosureStatus.CLOSED:
+        messages.success(request, _resolved_message(closure))
+    else:
+        messages.success(
+            request,
+            _("The closure waits for a colleague of the team to verify it; the case stays open."),
+        )
+    return redirect("cases:case_closure", case_id=case.pk)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_closure_decide(request: HttpRequest, case_id: UUID, closure_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    closure = closure_get_for_case(case=case, closure_id=closure_id)
+    if closure is None:
+        raise Http404
+    form = ClosureDecisionForm(request.POST, auto_id="id_decide_%s")
+    if not form.is_valid():
+        return _render_closure(request, case, decision_form=form, status=400)
+    try:
+        decided = case_closure_verify(
+            actor=actor_of(request),
+            closure=closure,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return _render_closure(request, case, decision_form=form, status=403)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_closure(request, case, decision_form=form, status=_refusal_status(error))
+    _audit_closure(request, case=case, closure=decided, what="decided")
+    if decided.status == ClosureStatus.CLOSED:
+        messages.success(request, _resolved_message(decided))
+    else:
+        messages.success(request, _("The closure was refused; the case stays open."))
+    return redirect("cases:case_closure", case_id=case.pk)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_closure_withdraw(request: HttpRequest, case_id: UUID, closure_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    closure = closure_get_for_case(case=case, closure_id=closure_id)
+    if closure is None:
+        raise Http404
+    try:
+        withdrawn = case_closure_cancel(actor=actor_of(request), closure=closure)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _render_closure(request, case, status=_refusal_status(error))
+    _audit_closure(request, case=case, closure=withdrawn, what="withdrawn")
+    messages.success(request, _("The closure request was withdrawn."))
+    return redirect("cases:case_closure", case_id=case.pk)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_reopen_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = ReopenForm(request.POST, auto_id="id_reopen_%s")
+    if not form.is_valid():
+        return _render_closure(request, case, reopen_form=form, status=400)
+    try:
+        reopening = case_reopen(
+            actor=actor_of(request), case=case, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_closure(request, case, reopen_form=form, status=_refusal_status(error))
+    audit_record(
+        request=request,
+        action=AuditAction.UPDATE,
+        record_type=AuditRecordType.CASE,
+        record_id=case.pk,
+        case=case,
+        detail=f"reopened reopening={reopening.pk}",
+    )
+    messages.success(request, _("Case %(code)s is open again.") % {"code": case.code})
+    return redirect("cases:case_closure", case_id=case.pk)

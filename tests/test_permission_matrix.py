@@ -159,6 +159,14 @@ ROWS: list[Row] = [
         Request("POST", lambda w: f"/casos/{w.case.pk}/necesidades/",
                 lambda w, u: {"term": _other_need_term(w)}),
         (L, A, N, F, F, F, F, F)),
+    # --- closing ----------------------------------------------------------------------------
+    Row("closure", "read", "page",
+        Request("GET", lambda w: f"/casos/{w.case.pk}/cierre/", marker=_code),
+        (L, A, N, F, F, F, F, F)),
+    Row("closure", "create", "page",
+        Request("POST", lambda w: f"/casos/{w.case.pk}/cierre/solicitar/",
+                lambda w, u: {"reason": "moved_away"}),
+        (L, A, N, F, F, F, F, F)),
     # --- alerts ---------------------------------------------------------------------------
     Row("alert", "create", "page", Request("GET", lambda w: "/alertas/nueva/"),
         (L, A, A, A, A, A, A, F)),

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("casos/<uuid:case_id>/cierre/", views.case_closure, name="case_closure"),
+    path("casos/<uuid:case_id>/cierre/solicitar/", views.case_closure_ask, name="closure_request"),
+    path(
+        "casos/<uuid:case_id>/cierre/<uuid:closure_id>/decidir/",
+        views.case_closure_decide,
+        name="closure_decide",
+    ),
+    path(
+        "casos/<uuid:case_id>/cierre/<uuid:closure_id>/retirar/",
+        views.case_closure_withdraw,
+        name="closure_withdraw",
+    ),
+    path("casos/<uuid:case_id>/reabrir/", views.case_reopen_page, name="case_reopen"),
+]
