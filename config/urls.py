@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: no inline script for the CSP to refuse.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("cases.api_urls")),
     path("api/", include("matching.api_urls")),
     path("api/", include("waitlists.api_urls")),
     path("api/", include("directory.urls")),

@@ -167,6 +167,13 @@ ROWS: list[Row] = [
         Request("POST", lambda w: f"/casos/{w.case.pk}/cierre/solicitar/",
                 lambda w, u: {"reason": "moved_away"}),
         (L, A, N, F, F, F, F, F)),
+    Row("closure", "list", "api",
+        Request("GET", lambda w: f"/api/cases/{w.case.pk}/closures/"),
+        (L, A, N, N, N, N, N, N)),
+    Row("closure", "create", "api",
+        Request("POST", lambda w: f"/api/cases/{w.case.pk}/closures/",
+                lambda w, u: {"reason": "moved_away"}),
+        (L, A, N, N, N, N, N, N)),
     # --- alerts ---------------------------------------------------------------------------
     Row("alert", "create", "page", Request("GET", lambda w: "/alertas/nueva/"),
         (L, A, A, A, A, A, A, F)),

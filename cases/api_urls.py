@@ -1,0 +1,20 @@
+from django.urls import path
+
+from cases import api
+
+app_name = "cases-api"
+
+urlpatterns = [
+    path("cases/<uuid:case_id>/closures/", api.CaseClosureListView.as_view(), name="closures"),
+    path(
+        "cases/<uuid:case_id>/closures/<uuid:closure_id>/decision/",
+        api.CaseClosureDecisionView.as_view(),
+        name="closure-decision",
+    ),
+    path(
+        "cases/<uuid:case_id>/closures/<uuid:closure_id>/withdraw/",
+        api.CaseClosureWithdrawView.as_view(),
+        name="closure-withdraw",
+    ),
+    path("cases/<uuid:case_id>/reopen/", api.CaseReopenView.as_view(), name="reopen"),
+]
