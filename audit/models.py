@@ -42,6 +42,7 @@ class AuditRecordType(models.TextChoices):
     OFFER = "offer", _("Slot offer")
     ALLOCATION_ROUND = "allocation_round", _("Allocation round")
     CLOSURE = "closure", _("Case closure")
+    ADMISSIBILITY = "admissibility", _("Admissibility decision")
     AUDIT = "audit", _("Audit log")
 
 

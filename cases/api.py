@@ -24,7 +24,7 @@ from audit.services import audit_record, audit_refused
 from cases.forms import TEXT_MAX
 from cases.models import Case, CaseClosure, CaseReopening
 from cases.selectors import case_get_for_user
-from cases.selectors_closure import case_closure_history, closure_get_for_case
+from cases.selectors_lifecycle import case_closure_history, closure_get_for_case
 from cases.services.closure import (
     REQUESTABLE_REASONS,
     case_closure_cancel,

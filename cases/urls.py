@@ -5,6 +5,16 @@ from cases import views
 app_name = "cases"
 
 urlpatterns = [
+    path(
+        "casos/<uuid:case_id>/admisibilidad/",
+        views.case_admissibility,
+        name="case_admissibility",
+    ),
+    path(
+        "casos/<uuid:case_id>/admisibilidad/decidir/",
+        views.case_admissibility_post,
+        name="admissibility_decide",
+    ),
     path("casos/<uuid:case_id>/cierre/", views.case_closure, name="case_closure"),
     path("casos/<uuid:case_id>/cierre/solicitar/", views.case_closure_ask, name="closure_request"),
     path(

@@ -1,4 +1,4 @@
-"""The case file's own pages (closing, reopening) and what every page about a case
+"""The case file's own pages (admissibility, closing, reopening) and what every page about a case
 shares: looking the case up for the signed-in user."""
 
 from __future__ import annotations
@@ -16,14 +16,23 @@ from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record, audit_refused
-from cases.forms import ClosureDecisionForm, ClosureRequestForm, ReopenForm
-from cases.models import VERIFIED_CLOSE_REASONS, Case, CaseClosure, CaseStatus, ClosureStatus
+from cases.forms import AdmissibilityForm, ClosureDecisionForm, ClosureRequestForm, ReopenForm
+from cases.models import (
+    VERIFIED_CLOSE_REASONS,
+    Admissibility,
+    Case,
+    CaseClosure,
+    CaseStatus,
+    ClosureStatus,
+)
 from cases.selectors import case_get_for_user
-from cases.selectors_closure import (
+from cases.selectors_lifecycle import (
+    admissibility_decisions_for_case,
     case_closure_history,
     closure_get_for_case,
     closure_pending_for_case,
 )
+from cases.services.admissibility import admissibility_checklist, case_admissibility_decide
 from cases.services.closure import (
     case_closure_cancel,
     case_closure_request,
@@ -219,3 +228,69 @@ def case_reopen_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
     )
     messages.success(request, _("Case %(code)s is open again.") % {"code": case.code})
     return redirect("cases:case_closure", case_id=case.pk)
+
+
+# --- admissibility ---------------------------------------------------------------------
+
+
+def _render_admissibility(
+    request: HttpRequest, case: Case, *, form: AdmissibilityForm | None = None, status: int = 200
+) -> HttpResponse:
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.ADMISSIBILITY,
+        record_id=case.pk,
+        case=case,
+    )
+    context = {
+        "case": case,
+        "is_open": case.status == CaseStatus.OPEN,
+        "form": form
+        or AdmissibilityForm(criteria=admissibility_checklist(), auto_id="id_admit_%s"),
+        "decisions": admissibility_decisions_for_case(case=case),
+    }
+    return render(request, "cases/case_admissibility.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_admissibility(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_admissibility(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_admissibility_post(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = AdmissibilityForm(
+        request.POST, criteria=admissibility_checklist(), auto_id="id_admit_%s"
+    )
+    if not form.is_valid():
+        return _render_admissibility(request, case, form=form, status=400)
+    try:
+        case_admissibility_decide(
+            actor=actor_of(request),
+            case=case,
+            admissibility=form.cleaned_data["admissibility"],
+            reason=form.cleaned_data["reason"],
+            answers=form.answers(),
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_admissibility(request, case, form=form, status=_refusal_status(error))
+    audit_record(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=AuditRecordType.ADMISSIBILITY,
+        record_id=case.pk,
+        case=case,
+        detail=f"outcome={case.admissibility}",
+    )
+    if case.admissibility == Admissibility.ADMITTED:
+        messages.success(request, _("Case %(code)s is admitted.") % {"code": case.code})
+        return redirect("matching:case_detail", case_id=case.pk)
+    messages.success(
+        request, _("Case %(code)s was not admitted and is closed.") % {"code": case.code}
+    )
+    return redirect("cases:case_admissibility", case_id=case.pk)

@@ -73,6 +73,15 @@ A, H, N, F, L, U, W, X, R = (
 )
 
 
+def _admitted() -> dict[str, str]:
+    from cases.models import AdmissibilityCriterion
+
+    answers = {
+        f"criterion_{c.pk}": "yes" for c in AdmissibilityCriterion.objects.filter(active=True)
+    }
+    return {**answers, "admissibility": "admitted"}
+
+
 def _code(w: World) -> str:
     return w.case.code
 
@@ -158,6 +167,14 @@ ROWS: list[Row] = [
     Row("need", "create", "page",
         Request("POST", lambda w: f"/casos/{w.case.pk}/necesidades/",
                 lambda w, u: {"term": _other_need_term(w)}),
+        (L, A, N, F, F, F, F, F)),
+    # --- admissibility -----------------------------------------------------------------------
+    Row("admissibility", "read", "page",
+        Request("GET", lambda w: f"/casos/{w.case.pk}/admisibilidad/", marker=_code),
+        (L, A, N, F, F, F, F, F)),
+    Row("admissibility", "create", "page",
+        Request("POST", lambda w: f"/casos/{w.case.pk}/admisibilidad/decidir/",
+                lambda w, u: _admitted()),
         (L, A, N, F, F, F, F, F)),
     # --- closing ----------------------------------------------------------------------------
     Row("closure", "read", "page",

@@ -1,5 +1,6 @@
-"""The case file's models: the case record (``file``) and its closure (``closure``)."""
+"""The case file's models: the record (``file``), admissibility, closure."""
 
+from cases.models.admissibility import AdmissibilityCriterion, AdmissibilityDecision
 from cases.models.closure import CaseClosure, CaseReopening, ClosureStatus
 from cases.models.file import (
     CODE_ALPHABET,
@@ -27,6 +28,8 @@ __all__ = [
     "RISK_BANDS",
     "VERIFIED_CLOSE_REASONS",
     "Admissibility",
+    "AdmissibilityCriterion",
+    "AdmissibilityDecision",
     "Alert",
     "AlertStatus",
     "AlertType",

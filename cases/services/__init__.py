@@ -29,7 +29,9 @@ from cases.models import (
     NeedStatus,
 )
 from cases.selectors import alert_organization_ids
-from cases.services.closure import case_close, case_reopen_by_alert
+from cases.services.admissibility import case_admissibility_decide as case_admissibility_decide
+from cases.services.closure import case_close as case_close
+from cases.services.closure import case_reopen_by_alert
 from cases.services.team import case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import Organization, TaxonomyTerm
@@ -102,20 +104,6 @@ def case_update(*, actor: User, case: Case, **fields: Any) -> Case:
     case.full_clean(exclude=["territory"])
     case.save()
     case_changed.send(sender=Case, case=case)
-    return case
-
-
-@transaction.atomic
-def case_admissibility_decide(
-    *, actor: User, case: Case, admissibility: str, reason: str = ""
-) -> Case:
-    case_team_require(actor=actor, case=case)
-    case.admissibility = admissibility
-    case.admissibility_reason = reason
-    case.full_clean(exclude=["territory"])
-    case.save(update_fields=["admissibility", "admissibility_reason", "last_modified"])
-    if admissibility == Admissibility.NOT_ADMITTED:
-        case_close(actor=actor, case=case, reason="not_admitted")
     return case
 
 

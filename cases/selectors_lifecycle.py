@@ -1,4 +1,4 @@
-"""Reads of a case's closures and reopenings: what waits, and the history in order."""
+"""Reads of a case's admissibility decisions, closures and reopenings, in order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from cases.models import Case, CaseClosure, CaseReopening, ClosureStatus
+from cases.models import AdmissibilityDecision, Case, CaseClosure, CaseReopening, ClosureStatus
 
 
 def closure_pending_for_case(*, case: Case) -> CaseClosure | None:
@@ -43,3 +43,10 @@ def case_closure_history(*, case: Case) -> list[ClosureHistoryRow]:
         )
     ]
     return sorted(rows, key=lambda row: row.when, reverse=True)
+
+
+def admissibility_decisions_for_case(*, case: Case) -> list[AdmissibilityDecision]:
+    """Every decision on the case, newest first: a later one never overwrites an earlier."""
+    return list(
+        AdmissibilityDecision.objects.filter(case=case).select_related("decided_by", "organization")
+    )
