@@ -23,6 +23,7 @@ from directory.models import (
     Eligibility,
     Organization,
     OrganizationIdentifier,
+    SearchSynonym,
     Service,
     ServiceAtSite,
     Site,
@@ -172,6 +173,21 @@ class TaxonomyTermAdmin(CoordinatorOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name", "parent", "taxonomy")
     list_filter = ("taxonomy", "parent")
     search_fields = ("code", "name")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(CoordinatorOnlyMixin, admin.ModelAdmin):
+    """The words the search treats as the same; a change applies to the next search."""
+
+    list_display = ("phrase", "synonym_list", "term", "last_modified")
+    list_filter = ("term",)
+    search_fields = ("phrase", "synonyms")
+    autocomplete_fields = ("term",)
+    fields = ("phrase", "synonyms", "term")
+
+    @admin.display(description=_("synonyms"))
+    def synonym_list(self, obj: SearchSynonym) -> str:
+        return ", ".join(obj.synonyms)
 
 
 class EligibilityInline(OfferPermissionMixin, admin.StackedInline):

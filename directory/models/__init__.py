@@ -37,6 +37,11 @@ from directory.models.site import (
     ServiceAtSiteCategory,
     Site,
 )
+from directory.models.synonym import (
+    SEARCH_SYNONYMS_CACHE_KEY,
+    SearchSynonym,
+    search_synonyms_invalidate,
+)
 from directory.models.territory import (
     LEVEL_DEPTH,
     Territory,
@@ -48,6 +53,7 @@ __all__ = [
     "LEVEL_DEPTH",
     "MAX_AGE_YEARS",
     "SEARCH_CONFIG",
+    "SEARCH_SYNONYMS_CACHE_KEY",
     "AccessRoute",
     "Eligibility",
     "EligibilityCandidate",
@@ -59,6 +65,7 @@ __all__ = [
     "OrganizationIdentifier",
     "OrganizationSector",
     "RiskLevel",
+    "SearchSynonym",
     "Service",
     "ServiceAtSite",
     "ServiceAtSiteCategory",
@@ -70,4 +77,5 @@ __all__ = [
     "TaxonomyTerm",
     "Territory",
     "TerritoryLevel",
+    "search_synonyms_invalidate",
 ]

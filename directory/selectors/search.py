@@ -18,7 +18,7 @@ from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -39,13 +39,13 @@ from django.utils.translation import gettext as _
 from directory.models import (
     ANY_CATEGORY,
     MAX_AGE_YEARS,
-    SEARCH_CONFIG,
     AccessRoute,
     ServiceAtSite,
     ServiceAtSiteCategory,
     TaxonomyTerm,
 )
 from directory.selectors.offer import territory_descendant_ids
+from directory.selectors.search_text import search_text_query
 
 
 class KnnDistance(Func):
@@ -56,6 +56,9 @@ class KnnDistance(Func):
     template = "(%(expressions)s)"
     output_field = FloatField()
 
+
+# How many of the synonyms a search added its reason names.
+SYNONYMS_SHOWN = 4
 
 # Columns a result list never shows; the tsvector alone is most of a service row.
 HEAVY_COLUMNS = (
@@ -337,11 +340,12 @@ def service_search(
     """Active services at their sites that fit every filter given, each with the reasons.
 
     Text is matched in Spanish with accents ignored (full-text search on the
-    ``spanish_unaccent`` configuration); when nothing matches, the words are replaced
-    by the closest words of the directory's vocabulary (typos). With ``near``, results
-    come nearest first, in metres, using the KNN index; otherwise by text relevance,
-    then name. Pages are counted by look-ahead (one row more than asked) rather than
-    COUNT(*), a full scan at scale.
+    ``spanish_unaccent`` configuration) against the service's name, description and
+    categories, with the coordinator's synonyms (``search_text_query``); when nothing
+    matches, the words are replaced by the closest words of the directory's vocabulary
+    (typos). With ``near``, results come nearest first, in metres, using the KNN index;
+    otherwise by text relevance, then name. Pages are counted by look-ahead (one row
+    more than asked) rather than COUNT(*), a full scan at scale.
 
     Every filter reads the search table (``ServiceAtSiteCategory``: one row per service
     at a site and category code, with the searchable columns copied); only the page's
@@ -368,7 +372,9 @@ def service_search(
     relevance: SearchRank | None = None
     text = text.strip()
     if text:
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        # The words, their synonyms and the categories they name (search_text.py).
+        expanded = search_text_query(text=text)
+        query = expanded.query
         entries = entries.filter(search_vector=query)
         indexed.append(Matches(F("search_vector"), "@@", Opaque(query)))
         relevance = SearchRank(F("search_vector"), query)
@@ -380,9 +386,22 @@ def service_search(
                     % {"corrected": text, "text": wrote}
                 )
             )
+        elif expanded.synonyms:
+            also = ", ".join(expanded.synonyms[:SYNONYMS_SHOWN])
+            reasons_for.append(
+                lambda row: (
+                    _(
+                        "Its name, description or categories match “%(text)s” "
+                        "or a word that means the same (%(synonyms)s)."
+                    )
+                    % {"text": text, "synonyms": also}
+                )
+            )
         else:
             reasons_for.append(
-                lambda row: _("Its name or description matches “%(text)s”.") % {"text": text}
+                lambda row: (
+                    _("Its name, description or categories match “%(text)s”.") % {"text": text}
+                )
             )
     if category_code:
         reasons_for.append(
