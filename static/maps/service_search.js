@@ -3,6 +3,22 @@
   "use strict";
   var t = JSON.parse(document.getElementById("search-i18n").textContent);
 
+  // The popup of a result's marker: its name as a link to the service card, and who
+  // offers it. Built from nodes with textContent: the names are data, never markup.
+  function resultPopup(item, name) {
+    var popup = document.createElement("div");
+    popup.className = "result-popup";
+    var link = document.createElement("a");
+    link.href = item.dataset.cardUrl;
+    link.textContent = name;
+    var heading = document.createElement("strong");
+    heading.appendChild(link);
+    popup.appendChild(heading);
+    var meta = item.querySelector(".meta");
+    if (meta) popup.appendChild(window.puenteTextNode(meta.textContent, "div"));
+    return popup;
+  }
+
   window.puenteSearchMap = function (map) {
     var layer = L.featureGroup().addTo(map);
     document.querySelectorAll("#results .service-item[data-lat]").forEach(function (item) {
@@ -10,7 +26,7 @@
       var marker = L.marker([parseFloat(item.dataset.lat), parseFloat(item.dataset.lon)], {
         title: name, alt: name,
       });
-      marker.bindPopup(window.puenteTextNode(name));
+      marker.bindPopup(resultPopup(item, name));
       layer.addLayer(marker);
     });
     if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 16 });
