@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, Q, QuerySet, Value, When
 
-from accounts.models import Role, User
+from accounts.models import Membership, Role, User
 from accounts.selectors import AnyUser, user_organization_ids, user_roles
 from cases.models import Alert, AlertStatus, Case, CaseStatus, Consent, ConsentScope
+from directory.models import RiskLevel
 
 # --- permissions ---------------------------------------------------------------
 
@@ -77,13 +79,51 @@ def case_consent_for(*, case: Case, scope: str = ConsentScope.REFERRAL) -> Conse
     return None
 
 
-def alert_inbox_for_case_team(*, user: AnyUser) -> QuerySet[Alert]:
-    return (
-        Alert.objects.filter(case__organization_id__in=case_team_organization_ids(user=user))
-        .exclude(status=AlertStatus.CLOSED)
-        .select_related("case", "raised_by_organization")
-        .order_by("status", "-created")
+# Severities, gravest first: the inbox puts a very high alert above a low one.
+SEVERITY_ORDER = (RiskLevel.VERY_HIGH, RiskLevel.HIGH, RiskLevel.MODERATE, RiskLevel.LOW)
+
+
+def _team_alerts(*, user: AnyUser) -> QuerySet[Alert]:
+    """The alerts of the user's caseworker teams that are not closed."""
+    return Alert.objects.filter(
+        case__organization_id__in=case_team_organization_ids(user=user)
+    ).exclude(status=AlertStatus.CLOSED)
+
+
+def alert_inbox_for_case_team(
+    *, user: AnyUser, alert_type: str | None = None, status: str | None = None
+) -> QuerySet[Alert]:
+    """The team's alerts still to deal with, in the order they are to be dealt with.
+
+    New (unseen) alerts come before those the team has seen; within each, the gravest
+    severity first, and the newest first within a severity. ``alert_type`` and
+    ``status`` (``open`` or ``acknowledged``) narrow the list; closed alerts never show.
+    """
+    alerts = _team_alerts(user=user)
+    if alert_type:
+        alerts = alerts.filter(alert_type=alert_type)
+    if status:
+        alerts = alerts.filter(status=status)
+    return alerts.select_related("case", "raised_by_organization").order_by(
+        Case_(When(status=AlertStatus.OPEN, then=Value(0)), default=Value(1)),
+        Case_(
+            *[When(severity=level, then=Value(rank)) for rank, level in enumerate(SEVERITY_ORDER)],
+            default=Value(len(SEVERITY_ORDER)),
+        ),
+        "-created",
+        "pk",
     )
+
+
+def alert_unseen_count_for_case_team(*, user: AnyUser) -> int:
+    """How many of the team's alerts nobody has marked as seen yet: one COUNT."""
+    if not user.is_authenticated:
+        return 0
+    # The teams as a subquery: one statement, through the membership and case indexes.
+    teams = Membership.objects.filter(user_id=user.pk, role=Role.CASEWORKER).values(
+        "organization_id"
+    )
+    return Alert.objects.filter(case__organization_id__in=teams, status=AlertStatus.OPEN).count()
 
 
 def case_list_multiple_alerts() -> QuerySet[Case]:

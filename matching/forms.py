@@ -12,11 +12,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases.models import AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
+from cases.models import AlertStatus, AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
 from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm
 from matching.models import PriorityPolicy, ReferralStatus, RejectionReason
 from matching.services import POLICY_FIELDS
-from web.params import BoundedDateField
+from web.params import BoundedDateField, PageField
 
 # Fields of a service's ValidationError that the forms show under another name.
 HOME_FIELDS = {"home": "latitude"}
@@ -80,14 +80,26 @@ def case_team_organizations(*, organization_ids: Iterable[Any]) -> QuerySet[Orga
     return Organization.objects.filter(pk__in=list(organization_ids)).order_by("name")
 
 
+# The first option of every choice about the child: nothing is chosen until someone does.
+CHOOSE = ("", _("Choose…"))
+
+
+def _required_choice(label: Any, choices: Iterable[tuple[str, Any]]) -> forms.ChoiceField:
+    """A required choice that starts empty: an untouched field is refused, never guessed."""
+    return forms.ChoiceField(label=label, choices=[CHOOSE, *choices])
+
+
 class CaseCreateForm(forms.Form):
+    """A new case. Nothing about the child is preselected: an empty form records nothing,
+    and comes back naming every field the record needs (``missing_labels``)."""
+
     organization = forms.ModelChoiceField(
-        label=_("Team"), queryset=Organization.objects.none(), empty_label=None
+        label=_("Team"), queryset=Organization.objects.none(), empty_label=CHOOSE[1]
     )
     birth_date = BoundedDateField(label=_("Birth date"), widget=_date_widget())
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    sex = _required_choice(_("Sex"), Sex.choices)
     latitude, longitude = _point_fields(required=True)
-    risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
+    risk_level = _required_choice(_("Risk level"), RiskLevel.choices)
     urgent_safety = forms.BooleanField(
         label=_("Urgent safety concern"),
         required=False,
@@ -99,7 +111,7 @@ class CaseCreateForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    access_route = forms.ChoiceField(label=_("Access route"), choices=AccessRoute.choices)
+    access_route = _required_choice(_("Access route"), AccessRoute.choices)
     needs = forms.ModelMultipleChoiceField(
         label=_("Needs"),
         queryset=TaxonomyTerm.objects.none(),
@@ -116,6 +128,14 @@ class CaseCreateForm(forms.Form):
         self.only_team = teams[0] if len(teams) == 1 else None
         if self.only_team is not None:
             del self.fields["organization"]
+
+    def missing_labels(self) -> list[str]:
+        """The labels of the required fields left empty, in the form's order."""
+        return [
+            str(field.label)
+            for name, field in self.fields.items()
+            if any(e.code == "required" for e in self.errors.as_data().get(name, []))
+        ]
 
     def service_arguments(self) -> dict[str, Any]:
         """Keyword arguments for ``cases.services.case_create`` (without the actor)."""
@@ -273,6 +293,38 @@ class ProviderFilterForm(forms.Form):
         ],
         required=False,
     )
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters: an alert type, a state (new or seen), a page; all optional."""
+
+    alert_type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All types")), *AlertType.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("State"),
+        choices=[
+            ("", _("New and seen")),
+            (AlertStatus.OPEN, AlertStatus.OPEN.label),
+            (AlertStatus.ACKNOWLEDGED, AlertStatus.ACKNOWLEDGED.label),
+        ],
+        required=False,
+    )
+    page = PageField(label=_("Page"), widget=forms.HiddenInput)
+
+    def filters(self) -> dict[str, str | None]:
+        """The selector's arguments: nothing narrows the list unless the form is valid."""
+        if not self.is_bound or not self.is_valid():
+            return {"alert_type": None, "status": None}
+        return {
+            "alert_type": self.cleaned_data["alert_type"] or None,
+            "status": self.cleaned_data["status"] or None,
+        }
+
+    def page_number(self) -> int:
+        if not self.is_bound or not self.is_valid():
+            return 1
+        return self.cleaned_data["page"] or 1
 
 
 class NotificationReadForm(forms.Form):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, user_organization_ids
+from audit.models import AuditAction, AuditEntry
 from cases.models import Alert, AlertStatus, Case, CaseNeed, CaseStatus, Consent, NeedStatus
 from cases.selectors import (
     alert_inbox_for_case_team,
@@ -150,6 +151,78 @@ def referral_list_overdue(*, now: datetime | None = None) -> QuerySet[Referral]:
         .select_related("case", "case__organization", "service", "service__organization")
         .order_by("response_due")
     )
+
+
+def referral_get_for_coordination(*, referral_id: UUID) -> Referral | None:
+    """A sent referral as the coordinator follows it up: who, to whom, since when.
+
+    Drafts never left the case team, so they do not exist for anyone else.
+    """
+    return (
+        Referral.objects.exclude(status=ReferralStatus.DRAFT)
+        .select_related(
+            "case",
+            "case__organization",
+            "service",
+            "service__organization",
+            "service_at_site__site",
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+
+
+def case_get_for_coordination(*, case_id: UUID) -> Case | None:
+    """A case as the coordinator follows it up: code, team, territory and figures only."""
+    return (
+        Case.objects.select_related("organization", "territory")
+        .annotate(open_alerts=Count("alerts", filter=~Q(alerts__status=AlertStatus.CLOSED)))
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_referrals_awaiting_answer(*, case: Case) -> QuerySet[Referral]:
+    """A case's referrals still waiting for the provider, oldest deadline first."""
+    return (
+        case.referrals.filter(status=ReferralStatus.SENT)
+        .select_related("service", "service__organization")
+        .order_by("response_due")
+    )
+
+
+def follow_up_reminders(
+    *, record_type: str, record_id: object, case_id: UUID, limit: int = 20
+) -> list[AuditEntry]:
+    """The reminders sent about one record, newest first, from the audit log."""
+    return list(
+        AuditEntry.objects.filter(
+            case_id=case_id,
+            action=AuditAction.SEND,
+            record_type=record_type,
+            record_id=str(record_id),
+            detail__startswith="reminder=",
+        ).order_by("-at")[:limit]
+    )
+
+
+def follow_up_recent(
+    *, record_type: str, case_ids: list[UUID], since: datetime
+) -> dict[tuple[str, str], datetime]:
+    """(record id, detail) → when the latest reminder since ``since`` went out: one query."""
+    latest: dict[tuple[str, str], datetime] = {}
+    entries = AuditEntry.objects.filter(
+        case_id__in=case_ids,
+        action=AuditAction.SEND,
+        record_type=record_type,
+        detail__startswith="reminder=",
+        at__gt=since,
+    ).values_list("record_id", "detail", "at")
+    for record_id, detail, at in entries:
+        key = (record_id, detail)
+        if key not in latest or at > latest[key]:
+            latest[key] = at
+    return latest
 
 
 # --- the case team's pages and API ----------------------------------------------------

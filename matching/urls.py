@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching.views import alerts, cases, coordination, provider
+from matching.views import alerts, cases, coordination, inbox, provider
 
 app_name = "matching"
 
@@ -18,8 +18,8 @@ urlpatterns = [
         name="referral_withdraw",
     ),
     path("alertas/<uuid:alert_id>/responder/", cases.alert_answer, name="alert_answer"),
-    path("bandeja/", cases.inbox, name="inbox"),
-    path("bandeja/leidas/", cases.notification_read, name="notification_read"),
+    path("bandeja/", inbox.inbox, name="inbox"),
+    path("bandeja/leidas/", inbox.notification_read, name="notification_read"),
     # Provider staff
     path("prestador/derivaciones/", provider.provider_inbox, name="provider_inbox"),
     path(
@@ -30,6 +30,27 @@ urlpatterns = [
     # Local coordination
     path("coordinacion/", coordination.coordination, name="coordination"),
     path("coordinacion/politica/", coordination.policy, name="policy"),
+    path(
+        "coordinacion/derivaciones/<uuid:referral_id>/",
+        coordination.referral_follow_up,
+        name="referral_follow_up",
+    ),
+    path(
+        "coordinacion/derivaciones/<uuid:referral_id>/recordar/",
+        coordination.referral_remind,
+        name="referral_remind",
+    ),
+    path(
+        "coordinacion/derivaciones/<uuid:referral_id>/redirigir/",
+        coordination.referral_redirect,
+        name="referral_redirect",
+    ),
+    path("coordinacion/casos/<uuid:case_id>/", coordination.case_follow_up, name="case_follow_up"),
+    path(
+        "coordinacion/casos/<uuid:case_id>/revisar/",
+        coordination.case_review,
+        name="case_review",
+    ),
     # Any member of the network
     path("alertas/nueva/", alerts.alert_new, name="alert_raise"),
     path("alertas/enviada/", alerts.alert_sent, name="alert_sent"),

@@ -14,3 +14,10 @@ def notification_list_unread(*, user: AnyUser) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk or 0, read_at__isnull=True).order_by(
         "-created"
     )
+
+
+def notification_unread_count(*, user: AnyUser) -> int:
+    """How many notifications the user has not read: one COUNT on the unread index."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

@@ -323,6 +323,8 @@ def slot_offer_next(
                 "code": entry.case.code,
                 "until": timezone.localtime(offer.expires_at).strftime("%d/%m %H:%M"),
             },
+            # Where the offer is answered, not the case page, which does not show it.
+            link=f"/casos/{entry.case_id}/listas/#offer-{offer.pk}",
         )
         offers.append(offer)
     return offers
@@ -420,6 +422,7 @@ def slot_offers_expire(*, now: datetime | None = None) -> int:
             case=offer.entry.case,
             text=_("The slot offered to case %(code)s expired without an answer.")
             % {"code": offer.entry.case.code},
+            link=f"/casos/{offer.entry.case_id}/listas/#offers",
         )
         slot_offer_next(service_at_site=offer.service_at_site, now=now)
     return len(expired)

@@ -6,11 +6,19 @@ One module per concern; import from here (``from matching.services import X``):
 - ``recompute``: scoring open cases in bulk (binary COPY into NumPy) and storing changes
 - ``referrals``: drafting and sending, and the state machine of every later move
 - ``overdue``: the periodic sweeps, late answers flagged and stale referrals expired
+- ``follow_up``: a coordinator's reminders from the follow-up lists, throttled and audited
 
 Services start Celery tasks by name (``PRIORITY_RECOMPUTE_ALL_TASK``), never by
 importing ``matching.tasks``, which imports this package.
 """
 
+from matching.services.follow_up import (
+    REMINDER_INTERVAL,
+    ReminderTooSoon,
+    case_ask_review,
+    referral_ask_redirect,
+    referral_remind_provider,
+)
 from matching.services.overdue import referrals_expire, referrals_flag_overdue
 from matching.services.policy import (
     POLICY_FIELDS,
@@ -38,17 +46,22 @@ __all__ = [
     "POLICY_FIELDS",
     "PRIORITY_RECOMPUTE_ALL_TASK",
     "PROVIDER",
+    "REMINDER_INTERVAL",
     "SLOT_MOVES",
     "SYSTEM",
     "TRANSITIONS",
+    "ReminderTooSoon",
+    "case_ask_review",
     "case_priority_refresh",
     "policy_ensure_current",
     "policy_publish",
     "priority_recompute",
     "referral_allowed_moves",
+    "referral_ask_redirect",
     "referral_create",
     "referral_create_and_send",
     "referral_record_meeting_decision",
+    "referral_remind_provider",
     "referral_send",
     "referral_transition",
     "referrals_expire",

@@ -179,3 +179,60 @@ def test_sending_one_draft_twice_at_once_sends_it_once(world):
         assert _moves_from(referral, ReferralStatus.DRAFT) == 1
         # The provider hears of the referral once.
         assert Notification.objects.filter(user=world["provider"]).count() == before + 1
+
+
+def _withdraw_page(user: Any, referral: Referral) -> Any:
+    client = Client()
+    client.force_login(user)
+    return client.post(f"/derivaciones/{referral.pk}/retirar/", {"note": ""})
+
+
+def test_withdrawing_one_referral_twice_at_once_from_the_page_ends_in_a_409(world):
+    """The second withdraw lost: it says so with a 409 naming the referral's state,
+    on the site's conflict page with a way back to the case, never a redirect."""
+    for _ in range(ROUNDS):
+        referral = _sent(world)
+        answers = at_once(lambda r=referral: _withdraw_page(world["caseworker"], r))
+        assert sorted(a.status_code for a in answers) == [302, 409]
+        lost = next(a for a in answers if a.status_code == 409)
+        page = lost.content.decode()
+        assert 'id="conflict-message"' in page and referral.case.code in page
+        assert str(ReferralStatus.WITHDRAWN.label) in page
+        assert f'href="/casos/{referral.case_id}/#referral-{referral.pk}"' in page
+        assert _moves_from(referral, ReferralStatus.SENT) == 1
+
+
+def test_the_provider_rejecting_while_the_page_withdraws_ends_in_one_and_a_409(world):
+    for _ in range(ROUNDS):
+        referral = _sent(world)
+        reject, withdraw = _each_once(
+            lambda r=referral: _provider_page(
+                world["provider"], r, "rejected", rejection_reason="no_capacity"
+            ),
+            lambda r=referral: _withdraw_page(world["caseworker"], r),
+        )
+        assert _moves_from(referral, ReferralStatus.SENT) == 1
+        referral.refresh_from_db()
+        if referral.status == ReferralStatus.WITHDRAWN:
+            assert withdraw.status_code == 302 and reject.status_code == 400
+        else:
+            assert referral.status == ReferralStatus.REJECTED
+            assert reject.status_code == 302 and withdraw.status_code == 409
+            assert str(ReferralStatus.REJECTED.label) in withdraw.content.decode()
+
+
+def test_two_coordinators_reminding_one_provider_at_once_send_one_reminder(world):
+    coordinators = [
+        user_with_role(Role.COORDINATOR, username=f"coordinadora-carrera-{i}") for i in (1, 2)
+    ]
+    referral = _sent(world)
+    before = Notification.objects.filter(user=world["provider"]).count()
+
+    def remind(user: Any) -> Any:
+        client = Client()
+        client.force_login(user)
+        return client.post(f"/coordinacion/derivaciones/{referral.pk}/recordar/")
+
+    first, second = _each_once(lambda: remind(coordinators[0]), lambda: remind(coordinators[1]))
+    assert sorted([first.status_code, second.status_code]) == [302, 429]
+    assert Notification.objects.filter(user=world["provider"]).count() == before + 1

@@ -184,5 +184,11 @@ def test_the_case_team_withdraws_a_sent_referral(client, caseworker, sent, stran
     assert client.post(url, {"note": "La familia se mudó."}).status_code == 302
     sent.refresh_from_db()
     assert sent.status == ReferralStatus.WITHDRAWN
-    # Twice is a message, not an error page.
-    assert client.post(url).status_code == 302
+    # Twice is a 409 on the site's conflict page, naming what the referral is now,
+    # with a way back to the case rather than to the form's address.
+    again = client.post(url)
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert 'id="conflict-message"' in page and sent.case.code in page
+    assert str(ReferralStatus.WITHDRAWN.label) in page
+    assert reverse("matching:case_detail", args=[sent.case_id]) in page

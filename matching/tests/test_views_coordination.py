@@ -36,7 +36,10 @@ def test_the_dashboard_lists_overdue_referrals_and_cases_with_multiple_alerts_on
     assert response.context["multiple"][0]["alerts"] == 2
     # Codes and figures only: no case contents, no link to the case file.
     assert "Prefiere horario de tarde." not in content
-    assert reverse("matching:case_detail", args=[case.pk]) not in content
+    assert f'href="{reverse("matching:case_detail", args=[case.pk])}' not in content
+    # Each row opens its own follow-up page instead.
+    assert reverse("matching:referral_follow_up", args=[sent.pk]) in content
+    assert reverse("matching:case_follow_up", args=[case.pk]) in content
 
 
 def test_the_policy_page_shows_the_history_and_publishes_the_next_version(client, coordinator):

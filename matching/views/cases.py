@@ -1,4 +1,7 @@
-"""The caseworker's pages: the team's cases, one case, its referral options, the inbox."""
+"""The caseworker's pages: the team's cases, one case, its referral options.
+
+The inbox (notifications and the team's alerts) is in ``matching.views.inbox``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import TextChoices
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,11 +32,7 @@ from cases.models import (
     NeedStatus,
     VulnerabilityFactor,
 )
-from cases.selectors import (
-    alert_inbox_for_case_team,
-    case_consent_for,
-    case_team_organization_ids,
-)
+from cases.selectors import case_consent_for, case_team_organization_ids
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
 from cases.views import case_or_404
 from directory.selectors import format_distance
@@ -44,13 +42,12 @@ from matching.forms import (
     CaseCreateForm,
     ConsentForm,
     NeedAddForm,
-    NotificationReadForm,
     ReferralSendForm,
     ReferralWithdrawForm,
     add_service_errors,
     case_team_organizations,
 )
-from matching.models import ReferralStatus
+from matching.models import Referral, ReferralStatus
 from matching.options import CANDIDATES, ReferralOption, ReferralOptions, referral_options
 from matching.selectors import (
     alert_get_for_case_team,
@@ -62,7 +59,6 @@ from matching.selectors import (
     case_priority_explain,
     case_referral_history,
     case_worklist,
-    notification_unread_ids,
     referral_get_for_case_team,
 )
 from matching.services import (
@@ -72,9 +68,8 @@ from matching.services import (
     referral_send,
     referral_transition,
 )
-from matching.views.common import audit_referral_moved, audit_referral_sent, safe_link, uuid_or_404
-from notifications.selectors import notification_list_unread
-from notifications.services import notification_mark_read
+from matching.views.common import audit_referral_moved, audit_referral_sent, uuid_or_404
+from matching.views.inbox import inbox_query, inbox_url
 
 OPTIONS_SHOWN = 10
 CASES_PER_PAGE = 50
@@ -119,7 +114,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/case_form.html",
-        {"form": form, "point_i18n": {"home": _("Home")}},
+        {
+            "form": form,
+            "missing": form.missing_labels() if form.is_bound else [],
+            "point_i18n": {"home": _("Home")},
+        },
         status=status,
     )
 
@@ -266,7 +265,8 @@ def alert_answer(request: HttpRequest, alert_id: UUID) -> HttpResponse:
     else:
         messages.error(request, _("Choose whether to mark the alert as seen or close it."))
     if request.POST.get("next") == "inbox":
-        return redirect("matching:inbox")
+        # Back to the same filter and page of the inbox the answer was given from.
+        return redirect(inbox_url(inbox_query(QueryDict(request.POST.get("inbox_query", "")))))
     return redirect("matching:case_detail", case_id=alert.case_id)
 
 
@@ -280,26 +280,38 @@ def referral_withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     form = ReferralWithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The note is too long."))
-    elif ReferralStatus.WITHDRAWN not in referral_allowed_moves(referral=referral, side=CASE_TEAM):
-        messages.error(
-            request,
-            _("A referral that is “%(status)s” can no longer be withdrawn.")
-            % {"status": referral.get_status_display()},
+        return redirect("matching:case_detail", case_id=referral.case_id)
+    if ReferralStatus.WITHDRAWN not in referral_allowed_moves(referral=referral, side=CASE_TEAM):
+        return _withdraw_conflict(request, referral)
+    try:
+        referral_transition(
+            actor=actor_of(request),
+            referral=referral,
+            to_status=ReferralStatus.WITHDRAWN,
+            note=form.cleaned_data["note"],
         )
-    else:
-        try:
-            referral_transition(
-                actor=actor_of(request),
-                referral=referral,
-                to_status=ReferralStatus.WITHDRAWN,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            audit_referral_moved(request, referral=referral, to_status=ReferralStatus.WITHDRAWN)
-            messages.success(request, _("The referral was withdrawn."))
+    except ValidationError:
+        # Moved by someone else between the page and this request, or at this moment:
+        # the move was refused under the row's lock. Say what the referral is now.
+        return _withdraw_conflict(request, referral)
+    audit_referral_moved(request, referral=referral, to_status=ReferralStatus.WITHDRAWN)
+    messages.success(request, _("The referral was withdrawn."))
     return redirect("matching:case_detail", case_id=referral.case_id)
+
+
+def _withdraw_conflict(request: HttpRequest, referral: Referral) -> HttpResponse:
+    """409: the referral is no longer in a state the case team may withdraw it from."""
+    referral.refresh_from_db(fields=["status"])
+    message = _(
+        "The referral of case %(code)s to %(service)s is now “%(status)s”: it can no "
+        "longer be withdrawn. Someone else moved it first; the case page shows it as it is."
+    ) % {
+        "code": referral.case.code,
+        "service": referral.service.name,
+        "status": referral.get_status_display(),
+    }
+    context = {"message": message, "referral": referral}
+    return render(request, "matching/referral_conflict.html", context, status=409)
 
 
 # --- referral options -------------------------------------------------------------------
@@ -458,45 +470,6 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
     return _render_options(request, case, need, options, bound=form, status=400)
 
 
-# --- inbox --------------------------------------------------------------------------------
-
-
-@require_GET
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """Unread notifications for anyone; the open alerts of the team for caseworkers."""
-    notifications = [
-        {"notification": n, "link": safe_link(n.link)}
-        for n in notification_list_unread(user=request.user)[:200]
-    ]
-    alerts = list(alert_inbox_for_case_team(user=request.user)[:200])
-    is_case_team = bool(case_team_organization_ids(user=request.user))
-    if is_case_team:
-        audit_list(request, record_type=AuditRecordType.ALERT, count=len(alerts))
-    context = {
-        "notifications": notifications,
-        "alerts": alerts,
-        "is_case_team": is_case_team,
-        "AlertStatus": AlertStatus,
-    }
-    return render(request, "matching/inbox.html", context)
-
-
-@require_POST
-@login_required
-def notification_read(request: HttpRequest) -> HttpResponse:
-    form = NotificationReadForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("That notification could not be found."))
-        return redirect("matching:inbox")
-    chosen = form.cleaned_data["notification"]
-    ids = [chosen] if chosen else notification_unread_ids(user=request.user)
-    marked = notification_mark_read(user=actor_of(request), notification_ids=ids)
-    if marked:
-        messages.success(request, _("Marked as read."))
-    return redirect("matching:inbox")
-
-
 __all__ = [
     "alert_answer",
     "case_detail",
@@ -504,8 +477,6 @@ __all__ = [
     "case_new",
     "case_options",
     "consent_add",
-    "inbox",
     "need_add",
-    "notification_read",
     "referral_withdraw",
 ]
