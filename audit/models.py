@@ -43,6 +43,7 @@ class AuditRecordType(models.TextChoices):
     ALLOCATION_ROUND = "allocation_round", _("Allocation round")
     CLOSURE = "closure", _("Case closure")
     ADMISSIBILITY = "admissibility", _("Admissibility decision")
+    FOLLOW_UP = "follow_up", _("Follow-up")
     AUDIT = "audit", _("Audit log")
 
 

@@ -1,16 +1,24 @@
-"""Forms of the case file's own pages: admissibility, closing, verifying, reopening."""
+"""Forms of the case file's own pages: admissibility, follow-up, closing, reopening."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Admissibility, AdmissibilityCriterion
+from cases.models import (
+    Admissibility,
+    AdmissibilityCriterion,
+    CaseNeed,
+    FollowUpKind,
+    FollowUpResult,
+)
 from cases.services.closure import REQUESTABLE_REASONS
+from web.params import date_bounds_message, date_in_bounds
 
 TEXT_MAX = 2000
 
@@ -91,3 +99,56 @@ class AdmissibilityForm(forms.Form):
             criterion.pk: self.cleaned_data[f"criterion_{criterion.pk}"] == "yes"
             for criterion in self.criteria
         }
+
+
+class NeedChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.term.name)
+
+
+class FollowUpScheduleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of contact"), choices=[("", _("Choose…")), *FollowUpKind.choices]
+    )
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    need = NeedChoiceField(
+        label=_("Need it concerns"), queryset=CaseNeed.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, needs: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        need_field = self.fields["need"]
+        assert isinstance(need_field, NeedChoiceField)
+        need_field.queryset = needs
+
+    def clean_due_on(self) -> date:
+        due_on: date = self.cleaned_data["due_on"]
+        if not date_in_bounds(due_on):
+            raise forms.ValidationError(date_bounds_message())
+        return due_on
+
+
+class FollowUpRecordForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("What the contact found"),
+        choices=FollowUpResult.choices,
+        widget=forms.RadioSelect,
+    )
+    done_on = forms.DateField(
+        label=_("Done on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today if left empty."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_done_on(self) -> date | None:
+        done_on: date | None = self.cleaned_data.get("done_on")
+        if done_on is not None and not date_in_bounds(done_on):
+            raise forms.ValidationError(date_bounds_message())
+        return done_on

@@ -4,9 +4,10 @@ What goes: the identity (``CaseIdentity``, deleted), every free text that may de
 the child or name people (admissibility reason, need and alert notes, what was shared
 with the provider, the reason for sending without consent, the provider's feedback,
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
-verification and reopening). What is coarsened: the birth date
-to 1 July of its year (age bands still work), the home to a point on the surface of its
-territory (never outside it, unlike a centroid of a concave or split territory).
+verification and reopening, of a follow-up and of an admissibility decision). What is
+coarsened: the birth date to 1 July of its year (age bands still work), the home to a
+point on the surface of its territory (never outside it, unlike a centroid of a concave
+or split territory).
 
 What stays, so that gaps, waitlist and network indicators still count the case: its
 code, territory, sex, risk level, flags and vulnerability factors, needs and their
@@ -32,6 +33,7 @@ from django.utils import timezone
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record_cases
 from cases.models import (
+    AdmissibilityDecision,
     Alert,
     Case,
     CaseClosure,
@@ -40,6 +42,7 @@ from cases.models import (
     CaseReopening,
     CaseStatus,
     Consent,
+    FollowUp,
 )
 from cases.signals import cases_anonymising
 
@@ -93,6 +96,8 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     Consent.objects.filter(case_id__in=ids).update(given_by="")
     CaseClosure.objects.filter(case_id__in=ids).update(reason_text="", decision_note="")
     CaseReopening.objects.filter(case_id__in=ids).update(reason="")
+    FollowUp.objects.filter(case_id__in=ids).update(note="")
+    AdmissibilityDecision.objects.filter(case_id__in=ids).update(reason="")
     # Referrals, waitlist events and the rest of each app's records about these cases
     # are blanked by that app, in this transaction (see cases.signals).
     cases_anonymising.send(sender=Case, case_ids=ids)

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from cases.models import AdmissibilityDecision, Case, CaseClosure, CaseReopening, ClosureStatus
+from cases.models import (
+    AdmissibilityDecision,
+    Case,
+    CaseClosure,
+    CaseReopening,
+    ClosureStatus,
+    FollowUp,
+)
 
 
 def closure_pending_for_case(*, case: Case) -> CaseClosure | None:
@@ -50,3 +57,19 @@ def admissibility_decisions_for_case(*, case: Case) -> list[AdmissibilityDecisio
     return list(
         AdmissibilityDecision.objects.filter(case=case).select_related("decided_by", "organization")
     )
+
+
+def follow_ups_for_case(*, case: Case) -> list[FollowUp]:
+    """Planned first (by due date), then the contacts made, newest first."""
+    rows = list(FollowUp.objects.filter(case=case).select_related("need__term", "recorded_by"))
+    planned = sorted((f for f in rows if f.done_on is None), key=lambda f: f.due_on)
+    done = sorted(
+        (f for f in rows if f.done_on is not None),
+        key=lambda f: f.done_on or f.due_on,
+        reverse=True,
+    )
+    return planned + done
+
+
+def follow_up_get_for_case(*, case: Case, follow_up_id: UUID) -> FollowUp | None:
+    return FollowUp.objects.filter(case=case, pk=follow_up_id).first()

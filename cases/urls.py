@@ -15,6 +15,17 @@ urlpatterns = [
         views.case_admissibility_post,
         name="admissibility_decide",
     ),
+    path("casos/<uuid:case_id>/seguimiento/", views.case_follow_up, name="case_follow_up"),
+    path(
+        "casos/<uuid:case_id>/seguimiento/planificar/",
+        views.follow_up_plan,
+        name="follow_up_plan",
+    ),
+    path(
+        "casos/<uuid:case_id>/seguimiento/<uuid:follow_up_id>/registrar/",
+        views.follow_up_done,
+        name="follow_up_record",
+    ),
     path("casos/<uuid:case_id>/cierre/", views.case_closure, name="case_closure"),
     path("casos/<uuid:case_id>/cierre/solicitar/", views.case_closure_ask, name="closure_request"),
     path(

@@ -1,5 +1,5 @@
-"""The case file's own pages (admissibility, closing, reopening) and what every page about a case
-shares: looking the case up for the signed-in user."""
+"""The case file's own pages (admissibility, follow-up, closing, reopening) and what
+every page about a case shares: looking the case up for the signed-in user."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +17,14 @@ from accounts.gates import actor_of, role_required
 from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record, audit_refused
-from cases.forms import AdmissibilityForm, ClosureDecisionForm, ClosureRequestForm, ReopenForm
+from cases.forms import (
+    AdmissibilityForm,
+    ClosureDecisionForm,
+    ClosureRequestForm,
+    FollowUpRecordForm,
+    FollowUpScheduleForm,
+    ReopenForm,
+)
 from cases.models import (
     VERIFIED_CLOSE_REASONS,
     Admissibility,
@@ -31,6 +39,8 @@ from cases.selectors_lifecycle import (
     case_closure_history,
     closure_get_for_case,
     closure_pending_for_case,
+    follow_up_get_for_case,
+    follow_ups_for_case,
 )
 from cases.services.admissibility import admissibility_checklist, case_admissibility_decide
 from cases.services.closure import (
@@ -40,6 +50,7 @@ from cases.services.closure import (
     case_reopen,
     closure_can_verify,
 )
+from cases.services.follow_up import follow_up_record, follow_up_schedule
 from web.forms import add_service_errors
 
 
@@ -92,7 +103,7 @@ def _refusal_status(error: ValidationError) -> int:
     # The case or the closure changed under the form (someone else decided first): a
     # conflict with the record as it is now, not a mistake in what was typed.
     keys = set(getattr(error, "error_dict", {}))
-    return 409 if keys & {"case", "closure"} else 400
+    return 409 if keys & {"case", "closure", "follow_up"} else 400
 
 
 def _resolved_message(closure: CaseClosure) -> str:
@@ -294,3 +305,102 @@ def case_admissibility_post(request: HttpRequest, case_id: UUID) -> HttpResponse
         request, _("Case %(code)s was not admitted and is closed.") % {"code": case.code}
     )
     return redirect("cases:case_admissibility", case_id=case.pk)
+
+
+# --- follow-up -------------------------------------------------------------------------
+
+
+def _render_follow_up(
+    request: HttpRequest,
+    case: Case,
+    *,
+    schedule_form: FollowUpScheduleForm | None = None,
+    bound: tuple[UUID, FollowUpRecordForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.FOLLOW_UP,
+        record_id=case.pk,
+        case=case,
+    )
+    rows = []
+    for follow_up in follow_ups_for_case(case=case):
+        form = None
+        if follow_up.done_on is None:
+            form = (
+                bound[1]
+                if bound is not None and bound[0] == follow_up.pk
+                else FollowUpRecordForm(auto_id=f"id_record_{follow_up.pk}_%s")
+            )
+        rows.append((follow_up, form))
+    context = {
+        "case": case,
+        "is_open": case.status == CaseStatus.OPEN,
+        "rows": rows,
+        "schedule_form": schedule_form
+        or FollowUpScheduleForm(needs=case.needs.select_related("term"), auto_id="id_plan_%s"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/case_follow_up.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_follow_up(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_follow_up(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def follow_up_plan(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = FollowUpScheduleForm(
+        request.POST, needs=case.needs.select_related("term"), auto_id="id_plan_%s"
+    )
+    if not form.is_valid():
+        return _render_follow_up(request, case, schedule_form=form, status=400)
+    try:
+        follow_up = follow_up_schedule(actor=actor_of(request), case=case, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_follow_up(request, case, schedule_form=form, status=_refusal_status(error))
+    audit_record(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=AuditRecordType.FOLLOW_UP,
+        record_id=follow_up.pk,
+        case=case,
+    )
+    messages.success(request, _("The contact is planned."))
+    return redirect("cases:case_follow_up", case_id=case.pk)
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    follow_up = follow_up_get_for_case(case=case, follow_up_id=follow_up_id)
+    if follow_up is None:
+        raise Http404
+    form = FollowUpRecordForm(request.POST, auto_id=f"id_record_{follow_up.pk}_%s")
+    if not form.is_valid():
+        return _render_follow_up(request, case, bound=(follow_up.pk, form), status=400)
+    try:
+        follow_up_record(actor=actor_of(request), follow_up=follow_up, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_follow_up(
+            request, case, bound=(follow_up.pk, form), status=_refusal_status(error)
+        )
+    audit_record(
+        request=request,
+        action=AuditAction.UPDATE,
+        record_type=AuditRecordType.FOLLOW_UP,
+        record_id=follow_up.pk,
+        case=case,
+        detail=f"result={follow_up.result}",
+    )
+    messages.success(request, _("The contact is recorded."))
+    return redirect("cases:case_follow_up", case_id=case.pk)

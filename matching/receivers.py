@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case
+from cases.services.follow_up import follow_up_period_start
 from cases.signals import case_changed, case_closing, cases_anonymising
 from matching.models import Referral, ReferralEvent, ReferralStatus
 from matching.services import case_priority_refresh, referral_transition
@@ -43,6 +46,33 @@ def on_case_closing(*, case: Case, actor: User, **_kwargs: Any) -> dict[str, int
     return {"referrals": withdrawn}
 
 
+ENDED = (
+    ReferralStatus.COMPLETED,
+    ReferralStatus.NO_SHOW,
+    ReferralStatus.WITHDRAWN,
+    ReferralStatus.REJECTED,
+    ReferralStatus.EXPIRED,
+)
+
+
+def on_referral_saved(*, instance: Referral, **_kwargs: Any) -> None:
+    """A service completed and none is left open: the case's follow-up period starts.
+
+    After the commit, in a transaction of its own: planning takes the case's lock, and
+    taking it while the referral's is held would cross a closing that takes them the
+    other way round. A completion never waits on, nor fails with, the planning.
+    """
+    if instance.status != ReferralStatus.COMPLETED:
+        return
+    case_id = instance.case_id
+
+    def start() -> None:
+        if not Referral.objects.filter(case_id=case_id).exclude(status__in=ENDED).exists():
+            follow_up_period_start(case=Case.objects.get(pk=case_id))
+
+    transaction.on_commit(start)
+
+
 def on_cases_anonymising(*, case_ids: Sequence[UUID], **_kwargs: Any) -> None:
     # Free text that may describe the child or name people; states and dates stay.
     Referral.objects.filter(case_id__in=case_ids).update(
@@ -56,3 +86,4 @@ def receivers_connect() -> None:
     case_changed.connect(on_case_changed, sender=Case, dispatch_uid="matching.rescore")
     case_closing.connect(on_case_closing, sender=Case, dispatch_uid="matching.withdraw")
     cases_anonymising.connect(on_cases_anonymising, sender=Case, dispatch_uid="matching.anonymise")
+    post_save.connect(on_referral_saved, sender=Referral, dispatch_uid="matching.follow_up")

@@ -22,6 +22,7 @@ from cases.models.file import (
     age_in_years,
     case_code_new,
 )
+from cases.models.follow_up import FollowUp, FollowUpKind, FollowUpResult
 
 __all__ = [
     "CODE_ALPHABET",
@@ -43,6 +44,9 @@ __all__ = [
     "ClosureStatus",
     "Consent",
     "ConsentScope",
+    "FollowUp",
+    "FollowUpKind",
+    "FollowUpResult",
     "NeedStatus",
     "VulnerabilityFactor",
     "age_in_years",

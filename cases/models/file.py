@@ -144,6 +144,8 @@ class Case(models.Model):
         _("reason for closing"), max_length=30, choices=CaseCloseReason.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set when the last service ended: the case is watched until this day (FollowUp).
+    follow_up_until = models.DateField(_("follow-up until"), null=True, blank=True)
     # Set by the retention job: identity and free text are gone, aggregates remain.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # When the network was first asked to act: waiting time and ties count from here.

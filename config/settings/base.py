@@ -314,6 +314,9 @@ GAPS_CHORD_MIN_CASES = int(os.environ.get("GAPS_CHORD_MIN_CASES", "200000"))
 GAPS_CHORD_CHUNKS = int(os.environ.get("GAPS_CHORD_CHUNKS", "8"))
 # Closed cases are anonymised this many days after closing (identity removed, aggregates kept).
 CASE_RETENTION_DAYS = int(os.environ.get("CASE_RETENTION_DAYS", str(5 * 365)))
+# Follow-up after a case's services end (seeds/003, step 5): months of watch by risk.
+CASE_FOLLOW_UP_MONTHS_LOWER_RISK = int(os.environ.get("CASE_FOLLOW_UP_MONTHS_LOWER_RISK", "6"))
+CASE_FOLLOW_UP_MONTHS_HIGHER_RISK = int(os.environ.get("CASE_FOLLOW_UP_MONTHS_HIGHER_RISK", "12"))
 # Connections that write a nightly rescoring in parallel (each uses a core of PostgreSQL).
 MATCHING_PRIORITY_WRITERS = int(os.environ.get("MATCHING_PRIORITY_WRITERS", "2"))
 # How long a family has to answer the offer of a freed slot before it goes to the next.
