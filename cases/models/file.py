@@ -330,6 +330,13 @@ class AlertStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class AlertKind(models.TextChoices):
+    # seeds/003: the network tells these apart, and each asks something else of it.
+    SIMULTANEOUS = "simultaneous", _("Simultaneous: several organizations at once")
+    SUCCESSIVE = "successive", _("Successive: again after a closure")
+    COMPLEX = "complex", _("Complex: several concerns or very high severity")
+
+
 class Alert(models.Model):
     """A vulnerability alert raised by any member of the network."""
 
@@ -354,6 +361,14 @@ class Alert(models.Model):
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(
         _("status"), max_length=15, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    # What the alert was when raised (sorted codes of AlertKind); never recomputed.
+    kinds = ChoiceArrayField(
+        models.CharField(max_length=20, choices=AlertKind.choices),
+        verbose_name=_("kind"),
+        default=list,
+        blank=True,
+        editable=False,
     )
     # True when this alert opened the case (an intake), rather than joining one.
     started_intake = models.BooleanField(_("started an intake"), default=False, editable=False)

@@ -7,9 +7,10 @@ not called from here: it is connected to the signals of ``cases.signals``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,10 +22,12 @@ from cases.models import (
     RISK_BANDS,
     Admissibility,
     Alert,
+    AlertKind,
     AlertStatus,
     Case,
     CaseIdentity,
     CaseNeed,
+    CaseStatus,
     Consent,
     NeedStatus,
 )
@@ -34,7 +37,7 @@ from cases.services.closure import case_close as case_close
 from cases.services.closure import case_reopen_by_alert
 from cases.services.team import case_team_notify, case_team_require
 from cases.signals import case_changed
-from directory.models import Organization, TaxonomyTerm
+from directory.models import Organization, RiskLevel, TaxonomyTerm
 
 # --- cases -------------------------------------------------------------------------
 
@@ -159,6 +162,43 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
 # --- alerts --------------------------------------------------------------------------
 
 
+def alert_kinds(
+    *,
+    case: Case,
+    organization: Organization,
+    alert_type: str,
+    severity: str,
+    started_intake: bool,
+) -> list[str]:
+    """Simultaneous, successive, complex (seeds/003): what a new alert is, as it arrives.
+
+    Read before the alert is saved and before it reopens a closed case: "successive"
+    is about the case as the alert found it.
+    """
+    kinds: list[str] = []
+    earlier = Alert.objects.filter(case=case)
+    if not started_intake:
+        since = timezone.now() - timedelta(days=settings.ALERT_SIMULTANEOUS_DAYS)
+        others = (
+            earlier.filter(created__gte=since).exclude(raised_by_organization=organization).exists()
+        )
+        if others:
+            kinds.append(AlertKind.SIMULTANEOUS)
+        if (
+            case.status == CaseStatus.CLOSED
+            or case.closed_at is not None
+            or earlier.filter(status=AlertStatus.CLOSED).exists()
+            or case.reopenings.exists()
+        ):
+            kinds.append(AlertKind.SUCCESSIVE)
+    concerns = set(
+        earlier.exclude(status=AlertStatus.CLOSED).values_list("alert_type", flat=True)
+    ) | {alert_type}
+    if len(concerns) > 1 or severity == RiskLevel.VERY_HIGH:
+        kinds.append(AlertKind.COMPLEX)
+    return kinds
+
+
 @transaction.atomic
 def alert_raise(
     *,
@@ -220,6 +260,13 @@ def alert_raise(
         severity=severity,
         note=note,
         started_intake=started_intake,
+        kinds=alert_kinds(
+            case=case,
+            organization=organization,
+            alert_type=alert_type,
+            severity=severity,
+            started_intake=started_intake,
+        ),
     )
     alert.full_clean()
     alert.save()
