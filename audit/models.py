@@ -44,6 +44,7 @@ class AuditRecordType(models.TextChoices):
     CLOSURE = "closure", _("Case closure")
     ADMISSIBILITY = "admissibility", _("Admissibility decision")
     FOLLOW_UP = "follow_up", _("Follow-up")
+    NOTE = "note", _("Case note")
     AUDIT = "audit", _("Audit log")
 
 

@@ -16,8 +16,10 @@ from cases.models import (
     CaseNeed,
     FollowUpKind,
     FollowUpResult,
+    NoteVisibility,
 )
 from cases.services.closure import REQUESTABLE_REASONS
+from cases.services.notes import NOTE_MAX
 from web.params import date_bounds_message, date_in_bounds
 
 TEXT_MAX = 2000
@@ -152,3 +154,17 @@ class FollowUpRecordForm(forms.Form):
         if done_on is not None and not date_in_bounds(done_on):
             raise forms.ValidationError(date_bounds_message())
         return done_on
+
+
+class CaseNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What happened, what changed. Refer to people by their role."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        choices=NoteVisibility.choices,
+        widget=forms.RadioSelect,
+    )

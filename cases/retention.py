@@ -4,10 +4,10 @@ What goes: the identity (``CaseIdentity``, deleted), every free text that may de
 the child or name people (admissibility reason, need and alert notes, what was shared
 with the provider, the reason for sending without consent, the provider's feedback,
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
-verification and reopening, of a follow-up and of an admissibility decision). What is
-coarsened: the birth date to 1 July of its year (age bands still work), the home to a
-point on the surface of its territory (never outside it, unlike a centroid of a concave
-or split territory).
+verification and reopening, of a follow-up and of an admissibility decision; case notes
+are deleted). What is coarsened: the birth date to 1 July of its year (age bands still
+work), the home to a point on the surface of its territory (never outside it, unlike a
+centroid of a concave or split territory).
 
 What stays, so that gaps, waitlist and network indicators still count the case: its
 code, territory, sex, risk level, flags and vulnerability factors, needs and their
@@ -39,6 +39,7 @@ from cases.models import (
     CaseClosure,
     CaseIdentity,
     CaseNeed,
+    CaseNote,
     CaseReopening,
     CaseStatus,
     Consent,
@@ -97,6 +98,7 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     CaseClosure.objects.filter(case_id__in=ids).update(reason_text="", decision_note="")
     CaseReopening.objects.filter(case_id__in=ids).update(reason="")
     FollowUp.objects.filter(case_id__in=ids).update(note="")
+    CaseNote.objects.filter(case_id__in=ids).delete()
     AdmissibilityDecision.objects.filter(case_id__in=ids).update(reason="")
     # Referrals, waitlist events and the rest of each app's records about these cases
     # are blanked by that app, in this transaction (see cases.signals).

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from cases.models import (
     AdmissibilityDecision,
     Case,
     CaseClosure,
+    CaseNote,
     CaseReopening,
     ClosureStatus,
     FollowUp,
 )
+from cases.selectors import case_can_work
 
 
 def closure_pending_for_case(*, case: Case) -> CaseClosure | None:
@@ -73,3 +76,14 @@ def follow_ups_for_case(*, case: Case) -> list[FollowUp]:
 
 def follow_up_get_for_case(*, case: Case, follow_up_id: UUID) -> FollowUp | None:
     return FollowUp.objects.filter(case=case, pk=follow_up_id).first()
+
+
+def case_notes_for_user(*, case: Case, user: Any) -> list[CaseNote]:
+    """The notes the user may read: their team's, and the case team's shared ones.
+
+    Until cases have partner organizations, only the owning team reads a case; the
+    visibility is recorded now so partners read exactly the shared notes later.
+    """
+    if not case_can_work(user=user, case=case):
+        return []
+    return list(CaseNote.objects.filter(case=case).select_related("author", "organization"))

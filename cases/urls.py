@@ -26,6 +26,8 @@ urlpatterns = [
         views.follow_up_done,
         name="follow_up_record",
     ),
+    path("casos/<uuid:case_id>/notas/", views.case_notes, name="case_notes"),
+    path("casos/<uuid:case_id>/notas/nueva/", views.case_note_add, name="case_note_add"),
     path("casos/<uuid:case_id>/cierre/", views.case_closure, name="case_closure"),
     path("casos/<uuid:case_id>/cierre/solicitar/", views.case_closure_ask, name="closure_request"),
     path(

@@ -19,6 +19,7 @@ from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record, audit_refused
 from cases.forms import (
     AdmissibilityForm,
+    CaseNoteForm,
     ClosureDecisionForm,
     ClosureRequestForm,
     FollowUpRecordForm,
@@ -37,6 +38,7 @@ from cases.selectors import case_get_for_user
 from cases.selectors_lifecycle import (
     admissibility_decisions_for_case,
     case_closure_history,
+    case_notes_for_user,
     closure_get_for_case,
     closure_pending_for_case,
     follow_up_get_for_case,
@@ -51,6 +53,7 @@ from cases.services.closure import (
     closure_can_verify,
 )
 from cases.services.follow_up import follow_up_record, follow_up_schedule
+from cases.services.notes import case_note_write
 from web.forms import add_service_errors
 
 
@@ -404,3 +407,55 @@ def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> H
     )
     messages.success(request, _("The contact is recorded."))
     return redirect("cases:case_follow_up", case_id=case.pk)
+
+
+# --- notes -----------------------------------------------------------------------------
+
+
+def _render_notes(
+    request: HttpRequest, case: Case, *, form: CaseNoteForm | None = None, status: int = 200
+) -> HttpResponse:
+    notes = case_notes_for_user(case=case, user=request.user)
+    audit_record(
+        request=request,
+        action=AuditAction.LIST,
+        record_type=AuditRecordType.NOTE,
+        record_id=case.pk,
+        case=case,
+        detail=f"count={len(notes)}",
+    )
+    context = {
+        "case": case,
+        "notes": notes,
+        "form": form or CaseNoteForm(auto_id="id_note_%s"),
+    }
+    return render(request, "cases/case_notes.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_notes(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_notes(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = CaseNoteForm(request.POST, auto_id="id_note_%s")
+    if not form.is_valid():
+        return _render_notes(request, case, form=form, status=400)
+    try:
+        note = case_note_write(actor=actor_of(request), case=case, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_notes(request, case, form=form, status=400)
+    audit_record(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=AuditRecordType.NOTE,
+        record_id=note.pk,
+        case=case,
+    )
+    messages.success(request, _("The note is saved."))
+    return redirect("cases:case_notes", case_id=case.pk)

@@ -184,6 +184,14 @@ ROWS: list[Row] = [
         Request("POST", lambda w: f"/casos/{w.case.pk}/seguimiento/planificar/",
                 lambda w, u: {"kind": "call", "due_on": date.today().isoformat()}),
         (L, A, N, F, F, F, F, F)),
+    # --- notes ------------------------------------------------------------------------------
+    Row("case note", "list", "page",
+        Request("GET", lambda w: f"/casos/{w.case.pk}/notas/", marker=_code),
+        (L, A, N, F, F, F, F, F)),
+    Row("case note", "create", "page",
+        Request("POST", lambda w: f"/casos/{w.case.pk}/notas/nueva/",
+                lambda w, u: {"text": "Llamada a la escuela", "visibility": "team"}),
+        (L, A, N, F, F, F, F, F)),
     # --- closing ----------------------------------------------------------------------------
     Row("closure", "read", "page",
         Request("GET", lambda w: f"/casos/{w.case.pk}/cierre/", marker=_code),

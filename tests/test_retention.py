@@ -90,6 +90,28 @@ def _closed_case(caseworker, *, days_ago: float, provider_org=None) -> Case:
     ReferralEvent.objects.create(
         referral=referral, to_status=ReferralStatus.SENT, actor=caseworker, at=sent_at, note=NOTE
     )
+    # The case lifecycle's own free text: admissibility, follow-up, notes, the closure.
+    from cases.models import AdmissibilityDecision, CaseClosure, CaseNote, FollowUp
+
+    AdmissibilityDecision.objects.create(
+        case=case,
+        outcome="not_admitted",
+        reason=NOTE,
+        decided_by=caseworker,
+        organization=case.organization,
+    )
+    FollowUp.objects.create(case=case, kind="call", due_on=closed_at.date(), note=NOTE)
+    CaseNote.objects.create(
+        case=case, author=caseworker, organization=case.organization, text=NOTE, visibility="team"
+    )
+    CaseClosure.objects.create(
+        case=case,
+        reason="other",
+        reason_text=NOTE,
+        decision_note=NOTE,
+        status="closed",
+        requested_by=caseworker,
+    )
     Case.objects.filter(pk=case.pk).update(
         status=CaseStatus.CLOSED, close_reason="plan_completed", closed_at=closed_at
     )
@@ -143,6 +165,11 @@ def test_the_anonymised_case_leaves_no_free_text_anywhere_in_the_database(casewo
         "matching_referralevent",
         "waitlists_waitlistevent",
         "audit_auditentry",
+        "cases_admissibilitydecision",
+        "cases_followup",
+        "cases_casenote",
+        "cases_caseclosure",
+        "cases_casereopening",
     ]
     with connection.cursor() as cursor:
         for table in tables:

@@ -24,6 +24,7 @@ from cases.models.file import (
     case_code_new,
 )
 from cases.models.follow_up import FollowUp, FollowUpKind, FollowUpResult
+from cases.models.notes import CaseNote, NoteVisibility
 
 __all__ = [
     "CODE_ALPHABET",
@@ -41,6 +42,7 @@ __all__ = [
     "CaseClosure",
     "CaseIdentity",
     "CaseNeed",
+    "CaseNote",
     "CaseReopening",
     "CaseStatus",
     "ClosureStatus",
@@ -50,6 +52,7 @@ __all__ = [
     "FollowUpKind",
     "FollowUpResult",
     "NeedStatus",
+    "NoteVisibility",
     "VulnerabilityFactor",
     "age_in_years",
     "case_code_new",

@@ -12,7 +12,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,13 +69,6 @@ class AdmissibilityDecision(models.Model):
         verbose_name_plural = _("admissibility decisions")
         ordering = ["-decided_at"]
         indexes = [models.Index(fields=["case", "-decided_at"], name="admissibility_case_when")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(outcome="admitted") | ~Q(reason=""),
-                name="admissibility_not_admitted_has_reason",
-                violation_error_message=_("Say why the case was not admitted."),
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.case} · {self.get_outcome_display()}"

@@ -63,17 +63,14 @@ class CaseClosure(models.Model):
         verbose_name_plural = _("case closures")
         ordering = ["-requested_at"]
         constraints = [
-            # Two requests at once: the second is refused by the database (a 409).
+            # Two requests at once: the second is refused by the database (a 409). The
+            # words a reason needs are the services' rule, not a constraint: retention
+            # blanks them on anonymised cases.
             models.UniqueConstraint(
                 fields=["case"],
                 condition=Q(status="requested"),
                 name="case_closure_one_pending",
                 violation_error_message=_("This case already has a closure waiting."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(reason="other") | ~Q(reason_text=""),
-                name="case_closure_other_has_text",
-                violation_error_message=_("Say what the other reason is."),
             ),
         ]
 
@@ -122,13 +119,6 @@ class CaseReopening(models.Model):
         verbose_name = _("case reopening")
         verbose_name_plural = _("case reopenings")
         ordering = ["-reopened_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(reason="") | Q(alert__isnull=False),
-                name="case_reopening_has_a_reason",
-                violation_error_message=_("Say why the case is opened again."),
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.case} · {self.reopened_at:%Y-%m-%d}"
