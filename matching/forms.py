@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases.models import AlertStatus, AlertType, Case, CaseStatus, ConsentScope, VulnerabilityFactor
+from cases.models import AlertStatus, AlertType, Case, ConsentScope, VulnerabilityFactor
 from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm
 from matching.models import PriorityPolicy, ReferralStatus, RejectionReason
+from matching.selectors import case_get_for_alert_by_code
 from matching.services import POLICY_FIELDS
 from web.params import BoundedDateField, PageField
 
@@ -402,14 +403,11 @@ class AlertRaiseForm(forms.Form):
                 raise ValidationError(
                     _("Give either a case code or the data for a new intake, not both.")
                 )
-            self.case = Case.objects.filter(code=code, status=CaseStatus.OPEN).first()
+            self.case = case_get_for_alert_by_code(code=code)
             if self.case is None:
                 self.add_error(
                     "case_code",
-                    _(
-                        "No open case has this code. Check it, or leave it empty to start "
-                        "an intake."
-                    ),
+                    _("No case has this code. Check it, or leave it empty to start an intake."),
                 )
             return data
         if "case_code" in self.errors:

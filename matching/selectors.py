@@ -306,12 +306,14 @@ def alert_organizations(*, user: AnyUser) -> QuerySet[Organization]:
     )
 
 
-def case_get_open_by_code(*, code: str) -> Case | None:
-    """The open case with this code, for someone raising an alert on it.
+def case_get_for_alert_by_code(*, code: str) -> Case | None:
+    """The case with this code, for someone raising an alert on it, open or closed.
 
     Whoever asks may not read the case: they get it to attach the alert, nothing more.
+    A closed case takes the alert and opens again (``alert_raise``); an anonymised one
+    no longer knows who the child is, and the alert starts an intake instead.
     """
-    return Case.objects.filter(code=code, status=CaseStatus.OPEN).first()
+    return Case.objects.filter(code=code, anonymised_at__isnull=True).first()
 
 
 def organization_get(*, organization_id: UUID) -> Organization:

@@ -113,7 +113,7 @@ class CaseReopening(models.Model):
     previous_reason = models.CharField(
         _("previous reason for closing"), max_length=30, choices=CaseCloseReason.choices
     )
-    previous_closed_at = models.DateTimeField(_("closed at"), null=True)
+    previous_closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case reopening")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from cases.selectors import alert_organization_ids
 from cases.services import alert_raise
 from directory.models import RiskLevel, Sex
 from matching.api.common import audit
-from matching.selectors import case_get_open_by_code, organization_find, organization_get
+from matching.selectors import case_get_for_alert_by_code, organization_find, organization_get
 
 
 class AlertSerializer(serializers.Serializer[Any]):
@@ -51,10 +52,10 @@ class AlertCreateView(APIView):
             raise PermissionDenied()
         case = None
         if data.get("case_code"):
-            # The raiser may not read the case: only its code, and only open cases.
-            case = case_get_open_by_code(code=data["case_code"])
+            # The raiser may not read the case: only its code.
+            case = case_get_for_alert_by_code(code=data["case_code"])
             if case is None:
-                raise serializers.ValidationError({"case_code": ["No open case has that code."]})
+                raise serializers.ValidationError({"case_code": [_("No case has that code.")]})
         home = None
         if data.get("latitude") is not None and data.get("longitude") is not None:
             home = Point(data["longitude"], data["latitude"], srid=4326)

@@ -19,7 +19,7 @@ from matching.models import Referral, ReferralStatus
 from matching.selectors import (
     alert_get_for_case_team,
     alert_organizations,
-    case_get_open_by_code,
+    case_get_for_alert_by_code,
     case_list_open,
     case_need_get,
     case_need_list,
@@ -88,13 +88,15 @@ def test_an_alert_is_found_only_by_its_team_and_only_while_open(
     assert alert_get_for_case_team(user=caseworker, alert_id=alert.pk) is None
 
 
-def test_alerts_are_raised_for_ones_own_organizations_on_open_cases_by_code(
+def test_alerts_are_raised_for_ones_own_organizations_on_any_case_not_anonymised(
     provider, provider_org, other_org, caseworker, case
 ):
     assert list(alert_organizations(user=provider)) == [provider_org]
-    assert case_get_open_by_code(code=case.code) == case
+    assert case_get_for_alert_by_code(code=case.code) == case
     closed = case_of(caseworker, status=CaseStatus.CLOSED, close_reason="moved_away")
-    assert case_get_open_by_code(code=closed.code) is None
+    assert case_get_for_alert_by_code(code=closed.code) == closed
+    anonymised = case_of(caseworker, anonymised_at=timezone.now())
+    assert case_get_for_alert_by_code(code=anonymised.code) is None
     assert organization_find(organization_id=other_org.pk) == other_org
     assert organization_find(organization_id=uuid.uuid4()) is None
 

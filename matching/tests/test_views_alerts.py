@@ -102,18 +102,38 @@ def test_an_intake_outside_every_territory_is_an_error_on_the_location(
     assert "latitude" in response.context["form"].errors
 
 
-def test_an_alert_on_behalf_of_someone_elses_organization_or_a_closed_case_is_refused(
+def test_an_alert_on_behalf_of_someone_elses_organization_or_an_unknown_case_is_refused(
     client, provider, provider_org, other_org, caseworker, territory
 ):
-    closed = case_of(caseworker, status=CaseStatus.CLOSED, close_reason="moved_away")
     client.force_login(provider)
     base = {"alert_type": "neglect", "severity": "high"}
     response = client.post(
         reverse("matching:alert_raise"),
-        {**base, "organization": str(other_org.pk), "case_code": closed.code},
+        {**base, "organization": str(other_org.pk), "case_code": "C-NOEXISTE"},
     )
     assert response.status_code == 400
     assert {"organization", "case_code"} <= set(response.context["form"].errors)
+
+
+def test_an_alert_on_a_closed_case_is_accepted_and_opens_the_case_again(
+    client, provider, provider_org, caseworker, territory
+):
+    closed = case_of(caseworker, status=CaseStatus.CLOSED, close_reason="moved_away")
+    client.force_login(provider)
+    response = client.post(
+        reverse("matching:alert_raise"),
+        {
+            "alert_type": "neglect",
+            "severity": "high",
+            "organization": str(provider_org.pk),
+            "case_code": closed.code,
+        },
+    )
+    assert response.status_code == 302
+    closed.refresh_from_db()
+    assert closed.status == CaseStatus.OPEN and closed.reopenings.count() == 1
+    # The raiser learns only that the alert arrived, not that the case was closed.
+    assert closed.code not in client.get(response["Location"]).content.decode()
 
 
 def test_an_administrator_without_network_role_cannot_raise_alerts(client, administrator):

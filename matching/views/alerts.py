@@ -48,7 +48,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/alert_form.html",
-        {"form": form, "point_i18n": {"home": _("Home")}},
+        {"form": form, "point_i18n": {"home": _("Home location")}},
         status=400 if form.is_bound else 200,
     )
 

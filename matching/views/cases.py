@@ -117,7 +117,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "missing": form.missing_labels() if form.is_bound else [],
-            "point_i18n": {"home": _("Home")},
+            "point_i18n": {"home": _("Home location")},
         },
         status=status,
     )
