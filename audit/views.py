@@ -13,9 +13,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from audit.forms import AuditSearchForm
@@ -24,6 +26,7 @@ from audit.selectors import audit_can_search, audit_search
 from audit.services import audit_record
 
 ENTRIES_PER_PAGE = 50
+# The export's columns: AuditEntry fields, headed by their verbose names.
 CSV_COLUMNS = (
     "at",
     "username",
@@ -85,20 +88,42 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _header() -> list[str]:
+    """The columns' names in the user's language (the fields' verbose names)."""
+    names = []
+    for name in CSV_COLUMNS:
+        field = AuditEntry._meta.get_field(name)
+        assert isinstance(field, Field)  # every column is a concrete field of the entry
+        names.append(str(capfirst(field.verbose_name)))
+    return names
+
+
 def _rows(entries: Iterable[AuditEntry]) -> Iterator[list[str]]:
-    yield list(CSV_COLUMNS)
-    for entry in entries:
-        yield [
-            _cell(timezone.localtime(entry.at).isoformat()),
-            _cell(entry.username),
-            _cell(entry.action),
-            _cell(entry.record_type),
-            _cell(entry.record_id),
-            _cell(entry.case_code),
-            _cell(entry.ip),
-            _cell(entry.path),
-            _cell(entry.detail),
-        ]
+    """The header and one row per entry, codes given as their labels.
+
+    The names and labels are read here, in the request's language: the rows themselves
+    are made while the body streams, after the view (and its language) has returned.
+    """
+    header = _header()
+    actions = {code: str(label) for code, label in AuditAction.choices}
+    record_types = {code: str(label) for code, label in AuditRecordType.choices}
+
+    def rows() -> Iterator[list[str]]:
+        yield header
+        for entry in entries:
+            yield [
+                _cell(timezone.localtime(entry.at).isoformat()),
+                _cell(entry.username),
+                _cell(actions.get(entry.action, entry.action)),
+                _cell(record_types.get(entry.record_type, entry.record_type)),
+                _cell(entry.record_id),
+                _cell(entry.case_code),
+                _cell(entry.ip),
+                _cell(entry.path),
+                _cell(entry.detail),
+            ]
+
+    return rows()
 
 
 class _Echo:
@@ -126,9 +151,9 @@ def audit_export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpRespon
     )
     # Streamed: a year of the log does not have to fit in memory.
     writer = csv.writer(_Echo())
-    entries = audit_search(**filters).iterator(chunk_size=2000)
+    rows = _rows(audit_search(**filters).iterator(chunk_size=2000))
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _rows(entries)), content_type="text/csv; charset=utf-8"
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="auditoria-{stamp}.csv"'

@@ -49,11 +49,7 @@ def _catalog() -> dict[str, str]:
     from django.utils.translation import trans_real
 
     translation = trans_real.translation("es")
-    return {
-        key: value
-        for key, value in translation._catalog.items()  # type: ignore[attr-defined]
-        if isinstance(key, str)
-    }
+    return {key: value for key, value in translation._catalog.items() if isinstance(key, str)}
 
 
 def test_overdue_and_expired_are_two_different_words_in_spanish():

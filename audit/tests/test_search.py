@@ -134,10 +134,76 @@ def test_the_csv_export_holds_the_search_and_defuses_formulas(client, administra
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:4] == ["at", "username", "action", "record_type"]
+    assert rows[0][:4] == ["Fecha y hora", "Nombre de usuario", "Acción", "Tipo de registro"]
     assert len(rows) == 2
     assert rows[1][5] == "C-AAAA2222"
     assert rows[1][8].startswith("'=")
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_csv_export_speaks_spanish_headers_and_labels_not_codes(
+    client, administrator, caseworker
+):
+    _entry(
+        caseworker,
+        action=AuditAction.CONSENT_OVERRIDE,
+        record_type=AuditRecordType.REFERRAL,
+        code="C-AAAA2222",
+    )
+    _entry(
+        caseworker, action=AuditAction.READ, record_type=AuditRecordType.OFFER, code="C-AAAA2222"
+    )
+    client.force_login(administrator)
+    rows = _csv(client.get(EXPORT, {"case_code": "C-AAAA2222"}))
+    assert rows[0] == [
+        "Fecha y hora",
+        "Nombre de usuario",
+        "Acción",
+        "Tipo de registro",
+        "Registro",
+        "Código del caso",
+        "Desde (IP)",
+        "Página o endpoint",
+        "Detalle",
+    ]
+    labels = {(row[2], row[3]) for row in rows[1:]}
+    assert labels == {("Enviada sin consentimiento", "Derivación"), ("Leído", "Oferta de cupo")}
+    codes = {c for row in rows[1:] for c in row[2:4]} & {"consent_override", "referral", "read"}
+    assert codes == set()
+
+
+def test_the_csv_export_follows_the_users_language(client, administrator, caseworker, settings):
+    _entry(caseworker, action=AuditAction.READ, record_type=AuditRecordType.CASE, code="C-AAAA2222")
+    client.force_login(administrator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = _csv(client.get(EXPORT, {"case_code": "C-AAAA2222"}))
+    assert rows[0][:4] == ["When", "Username", "Action", "Record type"]
+    assert rows[1][2:4] == ["Read", "Case"]
+
+
+def test_the_csv_export_defuses_formulas_in_every_column_it_writes(
+    client, administrator, caseworker
+):
+    """Translated labels change nothing for the cells that come from people or requests."""
+    AuditEntry.objects.create(
+        user=caseworker,
+        username="=cmd|' /C calc'!A0",
+        action=AuditAction.READ,
+        record_type=AuditRecordType.CASE,
+        case_code="C-AAAA2222",
+        path="@import",
+        detail="+SUM(A1)",
+    )
+    client.force_login(administrator)
+    rows = _csv(client.get(EXPORT, {"case_code": "C-AAAA2222"}))
+    ((_at, username, action, record_type, _id, _code, _ip, path, detail),) = rows[1:]
+    assert (action, record_type) == ("Leído", "Caso")
+    assert username == "'=cmd|' /C calc'!A0"
+    assert path == "'@import" and detail == "'+SUM(A1)"
 
 
 def test_searching_and_exporting_are_themselves_audited(client, coordinator):
