@@ -247,7 +247,7 @@ def test_an_alert_on_a_closed_case_is_attached_to_it_and_opens_it_again(world):
     assert reopening.alert == alert and reopening.reopened_by == provider
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_people_closing_one_case_at_once_close_it_once():
     world = referral_world()
     case = world["case"]

@@ -140,7 +140,7 @@ def test_another_team_gets_404_and_other_roles_403_on_every_closure_page(world):
     assert closure.status == ClosureStatus.REQUESTED
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_colleagues_verifying_at_once_close_once_and_the_second_gets_409():
     world = referral_world()
     case = world["case"]
