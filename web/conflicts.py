@@ -15,6 +15,7 @@ import psycopg.errors
 from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -62,4 +63,21 @@ class ConflictMiddleware:
             return None
         match = request.resolver_match
         conflict_log(where=match.view_name if match else "page", exc=exception)
-        return render(request, "conflict.html", {"message": conflict_message()}, status=409)
+        context = {"message": conflict_message(), "back_url": conflict_back_url(request)}
+        return render(request, "conflict.html", context, status=409)
+
+
+def conflict_back_url(request: HttpRequest) -> str:
+    """Where a lost write came from, to go back and see the record as it is now.
+
+    A POST cannot be reloaded (the action's URL answers 405 to a GET); the page that
+    sent it can, if it is one of ours.
+    """
+    if request.method == "GET":
+        return ""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return ""

@@ -52,3 +52,26 @@ def test_the_api_answers_409_conflict_to_a_lost_race():
     response = api_exception_handler(_real_integrity_error(), {"view": None})
     assert response is not None and response.status_code == 409
     assert response.data["detail"].code == "conflict"
+
+
+@pytest.mark.parametrize(
+    ("referer", "back"),
+    [
+        ("http://testserver/prestador/derivaciones/", True),
+        ("https://elsewhere.example/phish", False),
+        ("", False),
+    ],
+)
+def test_a_lost_post_links_back_to_our_page_it_came_from_never_to_a_reload(referer, back):
+    """A POST-only action answers 405 to a GET, so "reload" would lead nowhere."""
+    headers = {"HTTP_REFERER": referer} if referer else {}
+    request = RequestFactory().post("/prestador/derivaciones/x/ubicar/", **headers)
+    request.user = AnonymousUser()
+    response = ConflictMiddleware(lambda r: None).process_exception(
+        request, _real_integrity_error()
+    )
+    assert response is not None
+    body = response.content.decode()
+    assert 'href="/prestador/derivaciones/x/ubicar/"' not in body
+    assert ('id="conflict-back"' in body) is back
+    assert "elsewhere.example" not in body
