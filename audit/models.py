@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     SEND = "send", _("Sent")
     TRANSITION = "transition", _("Moved to another state")
     CONSENT_OVERRIDE = "consent_override", _("Sent without consent")
+    ADMISSIBILITY_OVERRIDE = "pre_admission", _("Sent before admissibility")
     REFUSED = "refused", _("Refused")
     EXPORT = "export", _("Exported")
     ANONYMISE = "anonymise", _("Anonymised")

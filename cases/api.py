@@ -1,4 +1,5 @@
-"""The API of a case's closing: the history, a request, its verification, reopening.
+"""The API of the case file's lifecycle: admissibility, and closing (the history, a
+request, its verification, reopening).
 
 The same services and rules as the closure page; a case of another team answers 404
 as if it did not exist, a verification by who asked 403, a refused decision 400
@@ -22,9 +23,14 @@ from accounts.gates import request_user
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record, audit_refused
 from cases.forms import TEXT_MAX
-from cases.models import Case, CaseClosure, CaseReopening
+from cases.models import Admissibility, AdmissibilityDecision, Case, CaseClosure, CaseReopening
 from cases.selectors import case_get_for_user
-from cases.selectors_lifecycle import case_closure_history, closure_get_for_case
+from cases.selectors_lifecycle import (
+    admissibility_decisions_for_case,
+    case_closure_history,
+    closure_get_for_case,
+)
+from cases.services.admissibility import admissibility_checklist, case_admissibility_decide
 from cases.services.closure import (
     REQUESTABLE_REASONS,
     case_closure_cancel,
@@ -199,3 +205,98 @@ class CaseReopenView(APIView):
             detail=f"reopened reopening={reopening.pk}",
         )
         return Response(ReopeningSerializer(reopening).data, status=201)
+
+
+# --- admissibility ---------------------------------------------------------------------
+
+
+class AdmissibilityAnswerSerializer(serializers.Serializer[Any]):
+    criterion = serializers.UUIDField()
+    met = serializers.BooleanField()
+
+
+class AdmissibilityDecisionSerializer(serializers.ModelSerializer[AdmissibilityDecision]):
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True)
+    admissibility = serializers.CharField(source="outcome", read_only=True)
+
+    class Meta:
+        model = AdmissibilityDecision
+        fields = ["id", "admissibility", "reason", "answers", "decided_by", "decided_at"]
+        read_only_fields = fields
+
+
+class AdmissibilityRequestSerializer(serializers.Serializer[Any]):
+    admissibility = serializers.ChoiceField(
+        choices=[Admissibility.ADMITTED.value, Admissibility.NOT_ADMITTED.value]
+    )
+    reason = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+    answers = AdmissibilityAnswerSerializer(
+        many=True,
+        help_text="One per criterion of the current checklist (GET it from this endpoint).",
+    )
+
+
+class AdmissibilityChecklistSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    how_to_judge = serializers.CharField(source="help_text")
+
+
+class AdmissibilityStateSerializer(serializers.Serializer[Any]):
+    admissibility = serializers.CharField()
+    checklist = AdmissibilityChecklistSerializer(many=True)
+    decisions = AdmissibilityDecisionSerializer(many=True)
+
+
+class CaseAdmissibilityView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=AdmissibilityStateSerializer)
+    def get(self, request: Request, case_id: UUID) -> Response:
+        case = _case_or_404(request, case_id)
+        audit_record(
+            request=request,
+            action=AuditAction.READ,
+            record_type=AuditRecordType.ADMISSIBILITY,
+            record_id=case.pk,
+            case=case,
+        )
+        return Response(
+            {
+                "admissibility": case.admissibility,
+                "checklist": AdmissibilityChecklistSerializer(
+                    admissibility_checklist(), many=True
+                ).data,
+                "decisions": AdmissibilityDecisionSerializer(
+                    admissibility_decisions_for_case(case=case), many=True
+                ).data,
+            }
+        )
+
+    @extend_schema(
+        request=AdmissibilityRequestSerializer, responses={201: AdmissibilityDecisionSerializer}
+    )
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = _case_or_404(request, case_id)
+        serializer = AdmissibilityRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case_admissibility_decide(
+            actor=request_user(request),
+            case=case,
+            admissibility=data["admissibility"],
+            reason=data["reason"],
+            answers={answer["criterion"]: answer["met"] for answer in data["answers"]},
+        )
+        audit_record(
+            request=request,
+            action=AuditAction.CREATE,
+            record_type=AuditRecordType.ADMISSIBILITY,
+            record_id=case.pk,
+            case=case,
+            detail=f"outcome={case.admissibility}",
+        )
+        decision = admissibility_decisions_for_case(case=case)[0]
+        return Response(AdmissibilityDecisionSerializer(decision).data, status=201)

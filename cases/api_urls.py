@@ -5,6 +5,11 @@ from cases import api
 app_name = "cases-api"
 
 urlpatterns = [
+    path(
+        "cases/<uuid:case_id>/admissibility/",
+        api.CaseAdmissibilityView.as_view(),
+        name="admissibility",
+    ),
     path("cases/<uuid:case_id>/closures/", api.CaseClosureListView.as_view(), name="closures"),
     path(
         "cases/<uuid:case_id>/closures/<uuid:closure_id>/decision/",

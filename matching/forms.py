@@ -205,11 +205,26 @@ class ReferralSendForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, has_consent: bool, **kwargs: Any) -> None:
+    admissibility_override_reason = forms.CharField(
+        label=_("Why refer before admissibility"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The case is pending admissibility; it has an urgent safety concern, so it may "
+            "be referred now. Say why it cannot wait: the reason is kept and audited."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, has_consent: bool, may_override_admissibility: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.has_consent = has_consent
         if has_consent:
             del self.fields["consent_override_reason"]
+        if not may_override_admissibility:
+            del self.fields["admissibility_override_reason"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

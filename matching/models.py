@@ -229,6 +229,8 @@ class Referral(models.Model):
         verbose_name=_("consent"),
     )
     consent_override_reason = models.TextField(_("why sent without consent"), blank=True)
+    # An urgent-safety case may be referred before its admissibility is decided; why.
+    admissibility_override_reason = models.TextField(_("why sent before admissibility"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     response_due = models.DateTimeField(_("answer due by"), null=True, blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)

@@ -76,7 +76,7 @@ def on_referral_saved(*, instance: Referral, **_kwargs: Any) -> None:
 def on_cases_anonymising(*, case_ids: Sequence[UUID], **_kwargs: Any) -> None:
     # Free text that may describe the child or name people; states and dates stay.
     Referral.objects.filter(case_id__in=case_ids).update(
-        shared_note="", consent_override_reason="", feedback=""
+        shared_note="", consent_override_reason="", admissibility_override_reason="", feedback=""
     )
     ReferralEvent.objects.filter(referral__case_id__in=case_ids).update(note="")
 

@@ -131,6 +131,8 @@ class CaseFactory(factory.django.DjangoModelFactory[Case]):
     territory = factory.SubFactory(TerritoryFactory)
     risk_level = RiskLevel.MODERATE
     access_route = AccessRoute.REFERRAL
+    # Most tests are about a case already in the network; pending is asked for by name.
+    admissibility = "admitted"
 
 
 def case_of(caseworker: User, **kwargs: Any) -> Case:

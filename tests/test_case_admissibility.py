@@ -138,3 +138,37 @@ def test_the_coordinator_keeps_the_checklist_in_the_admin_and_caseworkers_do_not
     page = _as(coordinator).get(url)
     assert page.status_code == 200 and "Es menor de 18 años." in page.content.decode()
     assert _as(world["provider"]).get(url).status_code == 403
+
+
+def test_the_api_decides_against_the_checklist_and_names_what_is_missing(world):
+    from rest_framework.test import APIClient
+
+    case = world["case"]
+    api = APIClient()
+    api.force_authenticate(world["caseworker"])
+    url = f"/api/cases/{case.pk}/admissibility/"
+    state = api.get(url).json()
+    assert len(state["checklist"]) == 5 and state["decisions"] == []
+    missing = api.post(url, {"admissibility": "admitted", "answers": []}, format="json")
+    assert missing.status_code == 400 and "answers" in missing.json()
+    stray = [{"criterion": "00000000-0000-0000-0000-000000000000", "met": True}]
+    answers = [{"criterion": item["id"], "met": True} for item in state["checklist"]]
+    assert (
+        api.post(
+            url, {"admissibility": "admitted", "answers": answers + stray}, format="json"
+        ).status_code
+        == 400
+    )
+    bad = api.post(url, {"admissibility": "maybe", "answers": answers}, format="json")
+    assert bad.status_code == 400 and "admissibility" in bad.json()
+    decided = api.post(url, {"admissibility": "admitted", "answers": answers}, format="json")
+    assert decided.status_code == 201 and decided.json()["decided_by"] == "gestora"
+    stranger = APIClient()
+    stranger.force_authenticate(user_with_role(Role.CASEWORKER))
+    assert stranger.get(url).status_code == 404
+    assert (
+        stranger.post(
+            url, {"admissibility": "admitted", "answers": answers}, format="json"
+        ).status_code
+        == 404
+    )

@@ -176,6 +176,9 @@ ROWS: list[Row] = [
         Request("POST", lambda w: f"/casos/{w.case.pk}/admisibilidad/decidir/",
                 lambda w, u: _admitted()),
         (L, A, N, F, F, F, F, F)),
+    Row("admissibility", "read", "api",
+        Request("GET", lambda w: f"/api/cases/{w.case.pk}/admissibility/"),
+        (L, A, N, N, N, N, N, N)),
     # --- follow-up --------------------------------------------------------------------------
     Row("follow-up", "read", "page",
         Request("GET", lambda w: f"/casos/{w.case.pk}/seguimiento/", marker=_code),

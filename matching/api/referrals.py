@@ -67,6 +67,16 @@ class ReferralCreateSerializer(serializers.Serializer[Any]):
         max_length=OVERRIDE_REASON_MAX,
         help_text="Needed to send when the case has no consent for referral on record.",
     )
+    admissibility_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=OVERRIDE_REASON_MAX,
+        help_text=(
+            "Needed to send a case still pending admissibility; only a case with an "
+            "urgent safety concern may be sent before it is admitted."
+        ),
+    )
 
 
 class ReferralSerializer(serializers.Serializer[Referral]):
@@ -112,7 +122,9 @@ class ReferralCreateView(APIView):
         if data["send"]:
             with _consent_error_named():
                 referral = referral_create_and_send(
-                    **arguments, consent_override_reason=data["consent_override_reason"]
+                    **arguments,
+                    consent_override_reason=data["consent_override_reason"],
+                    admissibility_override_reason=data["admissibility_override_reason"],
                 )
             audit_referral_sent(request, referral=referral)
         else:
@@ -135,6 +147,16 @@ class TransitionSerializer(serializers.Serializer[Any]):
         max_length=OVERRIDE_REASON_MAX,
         help_text="Needed to send when the case has no consent for referral on record.",
     )
+    admissibility_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=OVERRIDE_REASON_MAX,
+        help_text=(
+            "Needed to send a case still pending admissibility; only a case with an "
+            "urgent safety concern may be sent before it is admitted."
+        ),
+    )
 
 
 class ReferralTransitionView(APIView):
@@ -154,12 +176,14 @@ class ReferralTransitionView(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         override = data.pop("consent_override_reason")
+        admissibility_override = data.pop("admissibility_override_reason")
         if data["to_status"] == ReferralStatus.SENT:
             with _consent_error_named():
                 referral = referral_send(
                     actor=request_user(request),
                     referral=referral,
                     consent_override_reason=override,
+                    admissibility_override_reason=admissibility_override,
                     note=data["note"],
                 )
             audit_referral_sent(request, referral=referral)

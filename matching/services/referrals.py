@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.selectors import user_is_coordinator
-from cases.models import Case, CaseNeed, CaseStatus, ConsentScope, NeedStatus
+from cases.models import Admissibility, Case, CaseNeed, CaseStatus, ConsentScope, NeedStatus
 from cases.selectors import case_can_work, case_consent_for
 from cases.services import case_team_notify, case_team_require
 from directory.models import Service, ServiceAtSite, ServiceStatus
@@ -249,11 +249,50 @@ def referral_create(
     return referral
 
 
+def _admissibility_override(*, case: Case, reason: str) -> str:
+    """Refuse a case not admitted yet, but an urgent-safety one with its reason (kept)."""
+    if case.admissibility == Admissibility.ADMITTED:
+        return ""
+    if case.admissibility == Admissibility.NOT_ADMITTED:
+        raise ValidationError(
+            {"admissibility": _("The case was not admitted: it is not referred.")}
+        )
+    if not case.urgent_safety:
+        raise ValidationError(
+            {
+                "admissibility": _(
+                    "The case is pending admissibility: decide it first, on the case's "
+                    "admissibility page. Only a case with an urgent safety concern may be "
+                    "referred before, with the reason recorded."
+                )
+            }
+        )
+    if not reason.strip():
+        raise ValidationError(
+            {
+                "admissibility": _(
+                    "The case is pending admissibility: give the reason to refer it now "
+                    "for its urgent safety concern."
+                )
+            }
+        )
+    return reason.strip()
+
+
 @transaction.atomic
 def referral_send(
-    *, actor: User, referral: Referral, consent_override_reason: str = "", note: str = ""
+    *,
+    actor: User,
+    referral: Referral,
+    consent_override_reason: str = "",
+    admissibility_override_reason: str = "",
+    note: str = "",
 ) -> Referral:
-    """Send with recorded consent, or with a documented reason for sending without it."""
+    """Send with recorded consent, or with a documented reason for sending without it.
+
+    The case must be admitted (seeds/004, process base #2); an urgent-safety case may go
+    before, with the reason recorded and audited.
+    """
     case_team_require(actor=actor, case=referral.case)
     # Locked and read again before anything is written: of two sends of one draft at
     # once, the second waits here, sees it sent and gets a 400 naming the status,
@@ -261,6 +300,9 @@ def referral_send(
     referral = _referral_lock(referral=referral)
     if referral.status != ReferralStatus.DRAFT:
         raise _move_refused(frm=referral.status, to_status=ReferralStatus.SENT)
+    admissibility_override = _admissibility_override(
+        case=referral.case, reason=admissibility_override_reason
+    )
     consent = case_consent_for(case=referral.case, scope=ConsentScope.REFERRAL)
     if consent is None and not consent_override_reason.strip():
         raise ValidationError(
@@ -279,6 +321,7 @@ def referral_send(
     Referral.objects.filter(pk=referral.pk).update(
         consent=consent,
         consent_override_reason="" if consent else consent_override_reason.strip(),
+        admissibility_override_reason=admissibility_override,
         sent_at=now,
         response_due=now + timedelta(hours=hours),
     )
@@ -320,6 +363,7 @@ def referral_create_and_send(
     need: CaseNeed | None = None,
     shared_note: str = "",
     consent_override_reason: str = "",
+    admissibility_override_reason: str = "",
 ) -> Referral:
     """Create and send in one transaction: a refused send leaves no draft behind."""
     referral = referral_create(
@@ -331,7 +375,10 @@ def referral_create_and_send(
         shared_note=shared_note,
     )
     return referral_send(
-        actor=actor, referral=referral, consent_override_reason=consent_override_reason
+        actor=actor,
+        referral=referral,
+        consent_override_reason=consent_override_reason,
+        admissibility_override_reason=admissibility_override_reason,
     )
 
 

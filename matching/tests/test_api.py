@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -87,8 +88,21 @@ def test_anonymous_clients_are_refused(territory):
     assert APIClient().get("/api/cases/").status_code == 403
 
 
+def _admit(api: Any, case_id: str) -> None:
+    """Admissibility through its own endpoint, every criterion of the checklist met."""
+    checklist = api.get(f"/api/cases/{case_id}/admissibility/").json()["checklist"]
+    answers = [{"criterion": item["id"], "met": True} for item in checklist]
+    decided = api.post(
+        f"/api/cases/{case_id}/admissibility/",
+        {"admissibility": "admitted", "answers": answers},
+        format="json",
+    )
+    assert decided.status_code == 201, decided.content
+
+
 def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
     case_id = new_case(caseworker).json()["id"]
+    _admit(client_for(caseworker), case_id)
     api = client_for(caseworker)
     options = api.get(f"/api/cases/{case_id}/options/").json()
     assert options["eligible"][0]["service_at_site_id"] == str(offer.pk)
@@ -130,6 +144,7 @@ def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
 def test_another_provider_cannot_see_or_move_the_referral(caseworker, territory, offer, other_org):
     case = Case.objects.get(pk=new_case(caseworker).json()["id"])
     api = client_for(caseworker)
+    _admit(api, str(case.pk))
     referral = api.post(
         "/api/referrals/",
         {

@@ -24,6 +24,7 @@ from audit.models import AuditAction, AuditRecordType
 from audit.selectors import audit_entries_for_case
 from audit.services import audit_list, audit_record, audit_refused
 from cases.models import (
+    Admissibility,
     AlertStatus,
     Case,
     CaseNeed,
@@ -346,6 +347,10 @@ def _option_row(option: ReferralOption, *, eligible: bool) -> dict[str, Any]:
     }
 
 
+def _may_override_admissibility(case: Case) -> bool:
+    return case.admissibility == Admissibility.PENDING and case.urgent_safety
+
+
 def _render_options(
     request: HttpRequest,
     case: Case,
@@ -379,7 +384,10 @@ def _render_options(
             bound_shown = True
         else:
             form = ReferralSendForm(
-                initial={"service_at_site": sas_id}, has_consent=has_consent, auto_id=auto_id
+                initial={"service_at_site": sas_id},
+                has_consent=has_consent,
+                may_override_admissibility=_may_override_admissibility(case),
+                auto_id=auto_id,
             )
         rows.append(
             {
@@ -403,6 +411,7 @@ def _render_options(
     context = {
         "case": case,
         "need": need,
+        "admissibility_pending": case.admissibility == Admissibility.PENDING,
         "needs": list(case_need_list(case=case)),
         "rows": rows,
         "excluded": [
@@ -427,7 +436,11 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
         return _render_options(request, case, need, referral_options(case=case, need=need))
     # The option chosen must still be eligible now, not only when the page was drawn.
     options = referral_options(case=case, need=need, limit=CANDIDATES)
-    form = ReferralSendForm(request.POST, has_consent=case_consent_for(case=case) is not None)
+    form = ReferralSendForm(
+        request.POST,
+        has_consent=case_consent_for(case=case) is not None,
+        may_override_admissibility=_may_override_admissibility(case),
+    )
     if form.is_valid():
         chosen = next(
             (
@@ -456,9 +469,19 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
                         consent_override_reason=form.cleaned_data.get(
                             "consent_override_reason", ""
                         ),
+                        admissibility_override_reason=form.cleaned_data.get(
+                            "admissibility_override_reason", ""
+                        ),
                     )
             except ValidationError as error:
-                add_service_errors(form, error, rename={"consent": "consent_override_reason"})
+                add_service_errors(
+                    form,
+                    error,
+                    rename={
+                        "consent": "consent_override_reason",
+                        "admissibility": "admissibility_override_reason",
+                    },
+                )
             else:
                 audit_referral_sent(request, referral=referral)
                 messages.success(

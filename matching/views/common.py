@@ -70,3 +70,12 @@ def audit_referral_sent(request: AnyRequest, *, referral: Referral) -> None:
             case=referral.case,
             detail=referral.consent_override_reason.strip()[:OVERRIDE_REASON_CHARS],
         )
+    if referral.admissibility_override_reason:
+        audit_record(
+            request=request,
+            action=AuditAction.ADMISSIBILITY_OVERRIDE,
+            record_type=AuditRecordType.REFERRAL,
+            record_id=referral.pk,
+            case=referral.case,
+            detail=referral.admissibility_override_reason.strip()[:OVERRIDE_REASON_CHARS],
+        )
