@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
+
 from cases.models import (
+    Admissibility,
     AdmissibilityDecision,
     Case,
     CaseClosure,
     CaseNote,
     CaseReopening,
+    CaseStatus,
     ClosureStatus,
     FollowUp,
 )
-from cases.selectors import case_can_work
+from cases.selectors import case_can_work, case_list_for_user, case_team_organization_ids
 
 
 def closure_pending_for_case(*, case: Case) -> CaseClosure | None:
@@ -87,3 +91,41 @@ def case_notes_for_user(*, case: Case, user: Any) -> list[CaseNote]:
     if not case_can_work(user=user, case=case):
         return []
     return list(CaseNote.objects.filter(case=case).select_related("author", "organization"))
+
+
+# --- a caseworker's tasks ------------------------------------------------------------------
+
+
+def follow_ups_due_for_user(*, user: Any, until: date) -> QuerySet[FollowUp]:
+    """Contacts still to make on the open cases of the user's teams, due by ``until``."""
+    return (
+        FollowUp.objects.filter(
+            done_on__isnull=True,
+            due_on__lte=until,
+            case__organization_id__in=case_team_organization_ids(user=user),
+            case__status=CaseStatus.OPEN,
+        )
+        .select_related("case")
+        .order_by("due_on", "case__code")
+    )
+
+
+def cases_pending_admissibility_for_user(*, user: Any) -> QuerySet[Case]:
+    return (
+        case_list_for_user(user=user)
+        .filter(status=CaseStatus.OPEN, admissibility=Admissibility.PENDING)
+        .order_by("requested_at")
+    )
+
+
+def closures_to_verify_for_user(*, user: Any) -> QuerySet[CaseClosure]:
+    """Closures of the user's teams waiting for someone other than who asked."""
+    return (
+        CaseClosure.objects.filter(
+            status=ClosureStatus.REQUESTED,
+            case__organization_id__in=case_team_organization_ids(user=user),
+        )
+        .exclude(requested_by=user)
+        .select_related("case", "requested_by")
+        .order_by("requested_at")
+    )

@@ -400,3 +400,10 @@ def referral_active_for_case_and_service(*, case: Case, service_id: UUID) -> Ref
         .filter(status__in=[ReferralStatus.DRAFT, *ACTIVE_REFERRAL_STATUSES])
         .first()
     )
+
+
+def referral_list_overdue_for_case_team(*, user: AnyUser) -> QuerySet[Referral]:
+    """The team's sent referrals past their answer deadline: theirs to chase or redirect."""
+    return referral_list_overdue().filter(
+        case__organization_id__in=case_team_organization_ids(user=user)
+    )

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from matching.views import alerts, cases, coordination, inbox, provider
+from matching.views import alerts, cases, coordination, inbox, provider, tasks
 
 app_name = "matching"
 
 urlpatterns = [
     # Caseworkers
     path("casos/", cases.case_list, name="case_list"),
+    path("tareas/", tasks.tasks, name="tasks"),
     path("casos/nuevo/", cases.case_new, name="case_new"),
     path("casos/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("casos/<uuid:case_id>/consentimientos/", cases.consent_add, name="consent_add"),

@@ -179,6 +179,8 @@ ROWS: list[Row] = [
     Row("admissibility", "read", "api",
         Request("GET", lambda w: f"/api/cases/{w.case.pk}/admissibility/"),
         (L, A, N, N, N, N, N, N)),
+    Row("task list", "list", "page", Request("GET", lambda w: "/tareas/"),
+        (L, A, A, F, F, F, F, F)),
     # --- follow-up --------------------------------------------------------------------------
     Row("follow-up", "read", "page",
         Request("GET", lambda w: f"/casos/{w.case.pk}/seguimiento/", marker=_code),
