@@ -14,6 +14,7 @@ from cases.models import (
     Admissibility,
     AdmissibilityCriterion,
     CaseNeed,
+    CaseRoute,
     FollowUpKind,
     FollowUpResult,
     NoteVisibility,
@@ -168,3 +169,36 @@ class CaseNoteForm(forms.Form):
         choices=NoteVisibility.choices,
         widget=forms.RadioSelect,
     )
+
+
+class RouteDecisionForm(forms.Form):
+    route = forms.ChoiceField(label=_("Route"), choices=CaseRoute.choices, widget=forms.RadioSelect)
+    best_interest = forms.CharField(
+        label=_("Best-interest considerations"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was weighed for this child and why this route serves them best."),
+    )
+    child_views = forms.CharField(
+        label=_("The child's views, in their words"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    child_heard_by = forms.CharField(label=_("Heard by (role)"), required=False, max_length=200)
+    child_heard_on = forms.DateField(
+        label=_("Heard on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    child_not_heard_reason = forms.CharField(
+        label=_("Why the child was not heard"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the child's views could not be recorded (age, risk)."),
+    )
+
+    def clean_child_heard_on(self) -> date | None:
+        day: date | None = self.cleaned_data.get("child_heard_on")
+        if day is not None and not date_in_bounds(day):
+            raise forms.ValidationError(date_bounds_message())
+        return day

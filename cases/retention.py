@@ -4,8 +4,8 @@ What goes: the identity (``CaseIdentity``, deleted), every free text that may de
 the child or name people (admissibility reason, need and alert notes, what was shared
 with the provider, the reason for sending without consent, the provider's feedback,
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
-verification and reopening, of a follow-up and of an admissibility decision; case notes
-are deleted). What is coarsened: the birth date to 1 July of its year (age bands still
+verification and reopening, of a follow-up, of an admissibility or route decision;
+case notes are deleted). What is coarsened: the birth date to 1 July of its year (age bands still
 work), the home to a point on the surface of its territory (never outside it, unlike a
 centroid of a concave or split territory).
 
@@ -44,6 +44,7 @@ from cases.models import (
     CaseStatus,
     Consent,
     FollowUp,
+    RouteDecision,
 )
 from cases.signals import cases_anonymising
 
@@ -99,6 +100,9 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     CaseReopening.objects.filter(case_id__in=ids).update(reason="")
     FollowUp.objects.filter(case_id__in=ids).update(note="")
     CaseNote.objects.filter(case_id__in=ids).delete()
+    RouteDecision.objects.filter(case_id__in=ids).update(
+        best_interest="", child_views="", child_heard_by="", child_not_heard_reason=""
+    )
     AdmissibilityDecision.objects.filter(case_id__in=ids).update(reason="")
     # Referrals, waitlist events and the rest of each app's records about these cases
     # are blanked by that app, in this transaction (see cases.signals).

@@ -19,6 +19,7 @@ from cases.models import (
     CaseStatus,
     ClosureStatus,
     FollowUp,
+    RouteDecision,
 )
 from cases.selectors import case_can_work, case_list_for_user, case_team_organization_ids
 
@@ -129,3 +130,8 @@ def closures_to_verify_for_user(*, user: Any) -> QuerySet[CaseClosure]:
         .select_related("case", "requested_by")
         .order_by("requested_at")
     )
+
+
+def route_decisions_for_case(*, case: Case) -> list[RouteDecision]:
+    """Every route decision, newest first: a later one never overwrites an earlier."""
+    return list(RouteDecision.objects.filter(case=case).select_related("decided_by"))

@@ -15,6 +15,8 @@ urlpatterns = [
         views.case_admissibility_post,
         name="admissibility_decide",
     ),
+    path("casos/<uuid:case_id>/via/", views.case_route, name="case_route"),
+    path("casos/<uuid:case_id>/via/decidir/", views.case_route_post, name="route_decide"),
     path("casos/<uuid:case_id>/seguimiento/", views.case_follow_up, name="case_follow_up"),
     path(
         "casos/<uuid:case_id>/seguimiento/planificar/",

@@ -25,6 +25,7 @@ from cases.forms import (
     FollowUpRecordForm,
     FollowUpScheduleForm,
     ReopenForm,
+    RouteDecisionForm,
 )
 from cases.models import (
     VERIFIED_CLOSE_REASONS,
@@ -43,6 +44,7 @@ from cases.selectors_lifecycle import (
     closure_pending_for_case,
     follow_up_get_for_case,
     follow_ups_for_case,
+    route_decisions_for_case,
 )
 from cases.services.admissibility import admissibility_checklist, case_admissibility_decide
 from cases.services.closure import (
@@ -54,6 +56,7 @@ from cases.services.closure import (
 )
 from cases.services.follow_up import follow_up_record, follow_up_schedule
 from cases.services.notes import case_note_write
+from cases.services.route import case_route_decide
 from web.forms import add_service_errors
 
 
@@ -459,3 +462,57 @@ def case_note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     )
     messages.success(request, _("The note is saved."))
     return redirect("cases:case_notes", case_id=case.pk)
+
+
+# --- route -----------------------------------------------------------------------------
+
+
+def _render_route(
+    request: HttpRequest, case: Case, *, form: RouteDecisionForm | None = None, status: int = 200
+) -> HttpResponse:
+    audit_record(
+        request=request,
+        action=AuditAction.READ,
+        record_type=AuditRecordType.ADMISSIBILITY,
+        record_id=case.pk,
+        case=case,
+        detail="route",
+    )
+    context = {
+        "case": case,
+        "may_decide": case.status == CaseStatus.OPEN
+        and case.admissibility == Admissibility.ADMITTED,
+        "form": form or RouteDecisionForm(auto_id="id_route_%s"),
+        "decisions": route_decisions_for_case(case=case),
+    }
+    return render(request, "cases/case_route.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CASEWORKER)
+def case_route(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _render_route(request, case_or_404(request, case_id))
+
+
+@require_POST
+@role_required(Role.CASEWORKER)
+def case_route_post(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = case_or_404(request, case_id)
+    form = RouteDecisionForm(request.POST, auto_id="id_route_%s")
+    if not form.is_valid():
+        return _render_route(request, case, form=form, status=400)
+    try:
+        decision = case_route_decide(actor=actor_of(request), case=case, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_route(request, case, form=form, status=_refusal_status(error))
+    audit_record(
+        request=request,
+        action=AuditAction.CREATE,
+        record_type=AuditRecordType.ADMISSIBILITY,
+        record_id=decision.pk,
+        case=case,
+        detail=f"route={decision.route}",
+    )
+    messages.success(request, _("The route decision is recorded."))
+    return redirect("cases:case_route", case_id=case.pk)

@@ -18,6 +18,7 @@ test's transaction. Streamed answers (CSV) are read to the end, where their quer
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -138,6 +139,9 @@ PATH_VALUES: dict[str, PathValues] = {
     "round_id": lambda w: [str(w.round.pk)],
     "service_id": lambda w: [str(w.service.pk)],
     "site_id": lambda w: [str(w.site.site_id)],
+    # The case file's decisions are POST-only routes (a GET answers 405): any id will do.
+    "closure_id": lambda w: [str(uuid.UUID(int=1))],
+    "follow_up_id": lambda w: [str(uuid.UUID(int=2))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

@@ -181,6 +181,9 @@ ROWS: list[Row] = [
         (L, A, N, N, N, N, N, N)),
     Row("task list", "list", "page", Request("GET", lambda w: "/tareas/"),
         (L, A, A, F, F, F, F, F)),
+    Row("route decision", "read", "page",
+        Request("GET", lambda w: f"/casos/{w.case.pk}/via/", marker=_code),
+        (L, A, N, F, F, F, F, F)),
     # --- follow-up --------------------------------------------------------------------------
     Row("follow-up", "read", "page",
         Request("GET", lambda w: f"/casos/{w.case.pk}/seguimiento/", marker=_code),

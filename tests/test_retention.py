@@ -91,7 +91,22 @@ def _closed_case(caseworker, *, days_ago: float, provider_org=None) -> Case:
         referral=referral, to_status=ReferralStatus.SENT, actor=caseworker, at=sent_at, note=NOTE
     )
     # The case lifecycle's own free text: admissibility, follow-up, notes, the closure.
-    from cases.models import AdmissibilityDecision, CaseClosure, CaseNote, FollowUp
+    from cases.models import (
+        AdmissibilityDecision,
+        CaseClosure,
+        CaseNote,
+        FollowUp,
+        RouteDecision,
+    )
+
+    RouteDecision.objects.create(
+        case=case,
+        route="administrative",
+        best_interest=NOTE,
+        child_views=NOTE,
+        child_heard_by=NOTE,
+        decided_by=caseworker,
+    )
 
     AdmissibilityDecision.objects.create(
         case=case,
@@ -170,6 +185,7 @@ def test_the_anonymised_case_leaves_no_free_text_anywhere_in_the_database(casewo
         "cases_casenote",
         "cases_caseclosure",
         "cases_casereopening",
+        "cases_routedecision",
     ]
     with connection.cursor() as cursor:
         for table in tables:

@@ -25,6 +25,7 @@ from cases.models.file import (
 )
 from cases.models.follow_up import FollowUp, FollowUpKind, FollowUpResult
 from cases.models.notes import CaseNote, NoteVisibility
+from cases.models.route import CaseRoute, RouteDecision
 
 __all__ = [
     "CODE_ALPHABET",
@@ -44,6 +45,7 @@ __all__ = [
     "CaseNeed",
     "CaseNote",
     "CaseReopening",
+    "CaseRoute",
     "CaseStatus",
     "ClosureStatus",
     "Consent",
@@ -53,6 +55,7 @@ __all__ = [
     "FollowUpResult",
     "NeedStatus",
     "NoteVisibility",
+    "RouteDecision",
     "VulnerabilityFactor",
     "age_in_years",
     "case_code_new",
