@@ -60,3 +60,16 @@ def test_several_concerns_or_a_very_high_severity_make_it_complex(world):
     assert AlertKind.COMPLEX in _raise(world["provider"], case, AlertType.SCHOOL_ABSENCE).kinds
     fresh = _raise(world["provider"], world["case"], AlertType.NEGLECT, RiskLevel.VERY_HIGH)
     assert AlertKind.COMPLEX in fresh.kinds
+
+
+def test_the_inbox_and_the_case_page_show_the_kind_of_each_alert(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    case = world["case"]
+    _raise(world["provider"], case, AlertType.NEGLECT, RiskLevel.VERY_HIGH)
+    client = Client()
+    client.force_login(world["caseworker"])
+    for url in (reverse("matching:inbox"), reverse("matching:case_detail", args=[case.pk])):
+        page = client.get(url).content.decode()
+        assert 'class="badge badge-kind kind-complex"' in page, url

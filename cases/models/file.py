@@ -337,6 +337,13 @@ class AlertKind(models.TextChoices):
     COMPLEX = "complex", _("Complex: several concerns or very high severity")
 
 
+ALERT_KIND_SHORT = {
+    AlertKind.SIMULTANEOUS: _("Simultaneous"),
+    AlertKind.SUCCESSIVE: _("Successive"),
+    AlertKind.COMPLEX: _("Complex"),
+}
+
+
 class Alert(models.Model):
     """A vulnerability alert raised by any member of the network."""
 
@@ -391,3 +398,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.case}"
+
+    def kind_badges(self) -> list[tuple[str, str, str]]:
+        """(code, short word, full sentence) for each kind the alert was raised as."""
+        return [
+            (kind, str(ALERT_KIND_SHORT[AlertKind(kind)]), str(AlertKind(kind).label))
+            for kind in self.kinds
+        ]
