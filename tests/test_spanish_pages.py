@@ -83,19 +83,7 @@ VOID_TAGS = {
 # where it comes from. Each is a test expected to fail, strictly: once the word is
 # gone, its test passes, fails as XPASS, and the entry goes.
 # Keys are (view name pattern, text pattern), both regular expressions matched in full.
-NAV = "matching/templates/matching/_nav.html"
 KNOWN_ENGLISH: dict[tuple[str, str], str] = {
-    (r".*", r"\(\d+ new\)"): f"{NAV}: the unread count (a new msgid, not yet in locale/)",
-    (r"matching:inbox", r"(New alerts first|Open alerts of my team|All types|New and seen).*"): (
-        "matching/templates/matching/inbox.html: msgids not yet translated"
-    ),
-    (r"matching:(coordination|referral_follow_up)", r".*"): (
-        "matching/templates/matching/coordination.html and referral_follow_up.html "
-        "(the coordination helper's): msgids not yet translated"
-    ),
-    (r"accounts:api_tokens", r"(A token lets|Revoke a token|Send it in).*"): (
-        "accounts/templates/accounts/api_tokens.html: msgids not yet translated"
-    ),
     (r"admin:accounts_user_change", r".*\| Can (add|change|delete|view) .*"): (
         "accounts/admin.py: permission names are stored by Django in English "
         "(auth.Permission.name); the user form should label them from the model's "
@@ -114,9 +102,6 @@ KNOWN_ENGLISH: dict[tuple[str, str], str] = {
     ),
     (r"admin:directory_service_change", r"referral"): (
         "directory/admin.py: the service's access routes are shown as their stored codes"
-    ),
-    (r"admin:directory_(service|serviceatsite)_\w+", r"(Service|Site):?"): (
-        "directory/models: a field of ServiceAtSite without a translated verbose name"
     ),
 }
 

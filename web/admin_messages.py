@@ -1,11 +1,14 @@
-"""Django admin's messages that Puente's Spanish catalog words again.
+"""Django admin's and third-party admin messages that Puente's Spanish catalog words again.
 
 Django's Spanish admin puts a masculine article before every model's name ("El
 prestación “…” se cambió correctamente. Puede editarlo…"), and most of Puente's
 models are feminine (prestación, sede, derivación, alerta). Our catalog, which comes
 first in LOCALE_PATHS, words these without an article. Naming the msgids here keeps
 `makemessages` from dropping them as obsolete; the strings must stay byte-identical
-to Django's (django/contrib/admin/options.py, actions.py).
+to Django's (django/contrib/admin/options.py, actions.py) and the packages' own.
+
+django-simple-history and django-celery-beat ship no Spanish for these, so the admin
+pages showed them in English (found by tests/test_spanish_pages.py).
 """
 
 from __future__ import annotations
@@ -28,5 +31,27 @@ ADMIN_MESSAGES = (
     ngettext_lazy(
         "%(count)s %(name)s was changed successfully.",
         "%(count)s %(name)s were changed successfully.",
+    ),
+    # django-simple-history's history pages.
+    gettext_noop(
+        "Choose a date from the list below to revert to a previous version of this object."
+    ),
+    gettext_noop("Press the 'Revert' button below to revert to this version of the object."),
+    gettext_noop("Changed by"),
+    gettext_noop("None"),
+    gettext_noop("Change reason"),
+    gettext_noop("View history: %s"),
+    gettext_noop("View %(verbose_name)s"),
+    gettext_noop("Revert %(verbose_name)s"),
+    # django-celery-beat's periodic-task form.
+    gettext_noop("Execution Options"),
+    gettext_noop('Cron Months (1-12) Of The Year to Run. Use "*" for "all". (Example: "1,12")'),
+    gettext_noop(
+        "Priority Number between 0 and 255. Supported by: RabbitMQ, Redis (priority "
+        "reversed, 0 is highest)."
+    ),
+    gettext_noop(
+        "Datetime that the schedule last triggered the task to run. Reset to None if "
+        "enabled is set to False."
     ),
 )

@@ -98,8 +98,15 @@ class ServiceAtSite(models.Model):
     """HSDS service_at_location, with the slots (cupos) the service has at that site."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_sites")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="service_at_sites")
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="service_at_sites",
+        verbose_name=_("service"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="service_at_sites", verbose_name=_("site")
+    )
     capacity = models.IntegerField(
         _("slots"),
         default=0,
