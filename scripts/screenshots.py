@@ -95,6 +95,18 @@ def main(base_url: str) -> None:
                 marker.first.click()
                 page.wait_for_selector(".leaflet-popup-content")
                 _save(page, "referral-from-map.png")
+            case_url = page.url.split("#")[0]
+            for suffix, name in (
+                ("admisibilidad/", "case-admissibility.png"),
+                ("seguimiento/", "case-follow-up.png"),
+                ("cierre/", "case-closure.png"),
+            ):
+                page.goto(case_url.split("/opciones/")[0].rstrip("/") + "/" + suffix)
+                _save(page, name, full_page=True)
+            page.goto(base_url + "/tareas/")
+            _save(page, "tasks.png", full_page=True)
+            page.goto(base_url + "/bandeja/")
+            _save(page, "inbox.png")
             phone = _page(browser, base_url, "gestora", phone=True)
             phone.goto(base_url + "/inicio/")
             _save(phone, "home-caseworker-phone.png", full_page=True)
