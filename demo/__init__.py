@@ -5,5 +5,6 @@ matching (referrals) → waitlists (enrolments, waitlist entries) → gaps (the 
 figures). Each loader holds only its own app's records and imports nothing above it;
 what one needs of another is passed in here (the shared ``random.Random``, the
 demo's actors, the slot moves) or read from the database. This app sits above them
-all and owns the ``demo_municipality`` command.
+all and owns the ``demo_municipality`` command; ``demo.history`` adds the rest of the
+network's year (other teams' referrals, slots and queues, every day's nightly figures).
 """

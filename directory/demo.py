@@ -126,6 +126,19 @@ ORG_TEMPLATES: dict[str, list[str]] = {
         "Club Deportivo {place}",
     ],
 }
+# The short name each template goes by (the organization's HSDS alternate name), in the
+# same order: what the referral network's graph labels a node with.
+ORG_SHORT_TEMPLATES: dict[str, list[str]] = {
+    OrganizationSector.HEALTH: ["CESFAM {place}", "COSAM {place}", "CECOSF {place}"],
+    OrganizationSector.EDUCATION: ["Esc. {place}", "Liceo {place}", "Jardín {place}"],
+    OrganizationSector.SOCIAL_PROTECTION: ["OLN {comuna}", "PPF {place}", "PRM {place}"],
+    OrganizationSector.JUSTICE: ["Juzgado de Familia", "Mediación {place}", "C. Jurídica {place}"],
+    OrganizationSector.MUNICIPAL: ["DIDECO", "Of. Vivienda", "Fomento Productivo"],
+    OrganizationSector.NGO: ["Semillas {place}", "Crecer Juntos {place}", "Puertas Abiertas"],
+    OrganizationSector.COMMUNITY: ["JJVV {place}", "C. Comunitario {place}", "Club {place}"],
+}
+# Words a short name leaves out of a long place name ("Población Nueva Aurora": "Nueva Aurora").
+SHORT_PLACE_DROPS = ("Población ", "Villa ")
 SECTOR_WEIGHTS = {
     OrganizationSector.HEALTH: 5,
     OrganizationSector.EDUCATION: 7,
@@ -273,6 +286,13 @@ def _unique(name: str, seen: dict[str, int]) -> str:
     return name if seen[name] == 1 else f"{name} {seen[name]}"
 
 
+def _short_name(*, sector: str, template: str, place: str, suffix: str) -> str:
+    short = ORG_SHORT_TEMPLATES[sector][ORG_TEMPLATES[sector].index(template)]
+    for drop in SHORT_PLACE_DROPS:
+        place = place.removeprefix(drop)
+    return short.format(place=place, comuna=COMUNA_NAME) + suffix
+
+
 def demo_is_loaded() -> bool:
     return Territory.objects.exists() or Service.objects.exists()
 
@@ -356,10 +376,15 @@ def demo_municipality_generate(
     for _ in range(n_orgs):
         sector = rng.choices(sector_choices, weights)[0]
         template = rng.choice(ORG_TEMPLATES[sector])
-        name = _unique(template.format(place=rng.choice(PLACES), comuna=COMUNA_NAME), org_names)
+        place = rng.choice(PLACES)
+        base = template.format(place=place, comuna=COMUNA_NAME)
+        name = _unique(base, org_names)
         orgs.append(
             Organization(
                 name=name,
+                alternate_name=_short_name(
+                    sector=sector, template=template, place=place, suffix=name[len(base) :]
+                ),
                 sector=sector,
                 is_public=sector not in (OrganizationSector.NGO, OrganizationSector.COMMUNITY),
                 description=f"Institución ficticia de la red local de {COMUNA_NAME}.",

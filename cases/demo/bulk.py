@@ -155,10 +155,10 @@ WHERE b.g > %(lo)s AND b.g <= %(hi)s AND random() < 0.9
 
 _ALERTS_SQL = """
 INSERT INTO matching_alert (
-    id, alert_type, severity, note, status, started_intake, created, acknowledged_at,
+    id, alert_type, severity, note, status, kinds, started_intake, created, acknowledged_at,
     acknowledged_by_id, raised_by_id, raised_by_organization_id, case_id
 )
-SELECT gen_random_uuid(), a.alert_type, a.severity, '', a.status, false, a.created,
+SELECT gen_random_uuid(), a.alert_type, a.severity, '', a.status, '{}', false, a.created,
        CASE WHEN a.status <> 'open' THEN a.created + interval '1 day' END,
        CASE WHEN a.status <> 'open' THEN %(caseworker)s END,
        %(caseworker)s, a.raised_by_organization_id, a.case_id

@@ -63,6 +63,7 @@ from gaps.selectors.network import (
     network_snapshot_latest,
     network_snapshot_summary,
     network_summary,
+    organization_short_name,
     quarter_previous,
 )
 from gaps.selectors.suppression import (
@@ -131,6 +132,7 @@ __all__ = [
     "network_snapshot_latest",
     "network_snapshot_summary",
     "network_summary",
+    "organization_short_name",
     "quarter_previous",
     "ratio_shown",
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from directory.selectors import territory_list_for_map
 from gaps.models import GapSnapshot
 from gaps.selectors.inventory import GAP_FIGURES, Measure, gap_hotspot_rows, gap_rows, measure_get
-from gaps.selectors.suppression import Shown
+from gaps.selectors.suppression import Shown, figure_text
 
 #: Colours of the map's classes, light to dark (ColorBrewer YlOrRd, 5 classes).
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -31,8 +31,11 @@ class LegendClass:
     upper: float | None = None
 
 
-def _number(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value):,}"
+def _legend_text(value: float, measure: Measure) -> str:
+    """A break as the measure's column of the table writes it."""
+    if measure.is_count and float(value).is_integer():
+        return figure_text(int(value), measure.decimals)
+    return figure_text(value, measure.decimals)
 
 
 def gap_legend(*, values: Sequence[Shown], measure: Measure) -> list[LegendClass]:
@@ -56,7 +59,8 @@ def gap_legend(*, values: Sequence[Shown], measure: Measure) -> list[LegendClass
         previous = -math.inf
         for index, upper in enumerate(uppers):
             lower = min(v for v in distinct if previous < v <= upper)
-            label = _number(lower) if lower == upper else f"{_number(lower)} – {_number(upper)}"
+            low, high = (_legend_text(v, measure) for v in (lower, upper))
+            label = low if low == high else f"{low} – {high}"
             classes.append(
                 LegendClass(
                     key=f"c{index}", label=label, colour=ramp[index], lower=lower, upper=upper
@@ -125,6 +129,8 @@ def gap_map_data(
             "name": territory.name,
             "code": territory.code,
             "value": value,
+            # As the table writes it (the map's tooltips show this, not the raw number).
+            "value_label": figure_text(value, measure.decimals),
             "class": legend_class.key if legend_class else None,
             "colour": legend_class.colour if legend_class else NO_DATA_COLOUR,
             "class_label": legend_class.label if legend_class else "",

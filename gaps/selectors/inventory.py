@@ -31,6 +31,11 @@ class Measure:
     is_count: bool
     unit: str = ""
 
+    @property
+    def decimals(self) -> int:
+        """As its column of the table writes it: the legend's breaks the same way."""
+        return figure_decimals(self.key)
+
 
 MEASURES: tuple[Measure, ...] = (
     Measure(
@@ -67,6 +72,14 @@ MEASURES: tuple[Measure, ...] = (
 )
 MEASURE_KEYS = tuple(m.key for m in MEASURES)
 DEFAULT_MEASURE = "accessibility"
+
+
+#: Decimals a figure is written with where it is not 2 (counts are whole anyway).
+FIGURE_DECIMALS = {"zero_access_share": 1, "median_wait_days": 1}
+
+
+def figure_decimals(key: str) -> int:
+    return FIGURE_DECIMALS.get(key, 2)
 
 
 def measure_get(key: str) -> Measure:

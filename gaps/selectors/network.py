@@ -64,6 +64,8 @@ class OrganizationRow:
     isolated: bool
     #: Referrals sent plus received, unsuppressed: only for ordering and drawing sizes in bands.
     volume: int
+    #: What the graph labels it with: its alternate name, else an abbreviation of its name.
+    short_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,52 @@ class NetworkSummary:
         ]
 
 
-def _organization_names(ids: Iterable[str]) -> dict[str, str]:
+#: A name longer than this is shortened for the graph (two lines of a node's label).
+SHORT_NAME_LENGTH = 22
+#: Words a shortened name writes short; lower-case words ("de", "la") are left out.
+_WORD_SHORT = {
+    "Asociación": "Asoc.",
+    "Centro": "C.",
+    "Corporación": "Corp.",
+    "Departamento": "Depto.",
+    "Dirección": "Dir.",
+    "Escuela": "Esc.",
+    "Fundación": "Fund.",
+    "Municipalidad": "Munic.",
+    "Oficina": "Of.",
+    "Organización": "Org.",
+    "Programa": "Prog.",
+}
+
+
+def organization_short_name(name: str, alternate: str = "") -> str:
+    """The organization's alternate name if it has one, else its name if short, else a
+    deterministic abbreviation: "Programa de Prevención Focalizada Los Aromos" → "PPF Los
+    Aromos", "Corporación Puertas Abiertas" → "Corp. Puertas Abiertas".
+
+    Words are kept whole or cut to an initial, never mid-word: a label is not "Puertas Abi…".
+    """
+    alternate = " ".join(alternate.split())
+    if alternate:
+        return alternate
+    name = " ".join(name.split())
+    if len(name) <= SHORT_NAME_LENGTH:
+        return name
+    words = [w for w in name.split(" ") if not w.islower()]
+    shortened = " ".join(_WORD_SHORT.get(w, w) for w in words)
+    if len(shortened) <= SHORT_NAME_LENGTH:
+        return shortened
+    # The leading words as initials, the last two (a place, most often) whole.
+    head, tail = words[:-2], words[-2:]
+    if len(head) >= 2:
+        acronym = "".join(w[0].upper() for w in head) + " " + " ".join(tail)
+        if len(acronym) <= SHORT_NAME_LENGTH:
+            return acronym
+    return "".join(w[0].upper() for w in words if w[0].isalnum())
+
+
+def _organization_names(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Id → (name, short name)."""
     wanted = set()
     for raw in ids:
         try:
@@ -145,8 +192,10 @@ def _organization_names(ids: Iterable[str]) -> dict[str, str]:
         except ValueError:
             continue
     return {
-        str(pk): name
-        for pk, name in Organization.objects.filter(pk__in=wanted).values_list("pk", "name")
+        str(pk): (name, organization_short_name(name, alternate))
+        for pk, name, alternate in Organization.objects.filter(pk__in=wanted).values_list(
+            "pk", "name", "alternate_name"
+        )
     }
 
 
@@ -182,7 +231,8 @@ def network_summary(
         organizations.append(
             OrganizationRow(
                 organization_id=key,
-                name=names.get(key, unknown),
+                name=names.get(key, (unknown, unknown))[0],
+                short_name=names.get(key, (unknown, unknown))[1],
                 sent=count_shown(o["sent"]),
                 received=count_shown(o["received"]),
                 accepted=count_shown(o["accepted"]),
@@ -205,9 +255,9 @@ def network_summary(
     pairs = [
         PairRow(
             sender_id=str(p["sender"]),
-            sender=names.get(str(p["sender"]), unknown),
+            sender=names.get(str(p["sender"]), (unknown, unknown))[0],
             receiver_id=str(p["receiver"]),
-            receiver=names.get(str(p["receiver"]), unknown),
+            receiver=names.get(str(p["receiver"]), (unknown, unknown))[0],
             sent=count_shown(p["sent"]),
             accepted=count_shown(p["accepted"]),
             completed=count_shown(p["completed"]),
@@ -233,7 +283,7 @@ def network_summary(
         degree_centralization=_round(indicators.get("degree_centralization")) or 0.0,
         weak_components=int(indicators.get("weak_components") or 0),
         largest_component_share=_round(indicators.get("largest_component_share")) or 0.0,
-        isolated=sorted(names.get(i, unknown) for i in isolated_ids),
+        isolated=sorted(names.get(i, (unknown, unknown))[0] for i in isolated_ids),
         median_days_to_attention=ratio_shown(
             _round(indicators.get("median_days_to_attention"), 1), base=referrals
         ),

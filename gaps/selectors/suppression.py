@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import formats
+
 from gaps.inventory import suppress_small
 
 SUPPRESSION_THRESHOLD = 5
@@ -27,3 +29,23 @@ def ratio_shown(value: float | None, *, base: float | None) -> float | str | Non
     if is_suppressed(base):
         return WITHHELD
     return value
+
+
+def figure_text(value: Shown | float, decimals: int = 2) -> str:
+    """A figure as every gap page writes it, in the active language's format.
+
+    Whole numbers grouped, others with ``decimals`` decimals and grouped too (Spanish:
+    "1 234", "7,66"); a suppressed figure ("<5", "n<5") as it comes, a missing one as a
+    dash. The tables (``gaps_tags.shown``), the map's legend and its tooltips all use it,
+    so the same number never reads two ways on one page.
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return formats.number_format(value, force_grouping=True)
+    places = int(decimals)
+    return formats.number_format(round(float(value), places), places, force_grouping=True)

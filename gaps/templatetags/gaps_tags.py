@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import formats
+
+from gaps.selectors.suppression import figure_text
 
 register = template.Library()
 
@@ -13,15 +14,7 @@ register = template.Library()
 @register.filter
 def shown(value: Any, decimals: int = 2) -> str:
     """A number localised, "<5" and "n<5" as they are, a missing figure as a dash."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return formats.number_format(value, force_grouping=True)
-    return formats.number_format(round(float(value), int(decimals)), decimal_pos=int(decimals))
+    return figure_text(value, int(decimals))
 
 
 @register.filter

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import networkx as nx
 from django.utils.translation import gettext as _
 
-from gaps.selectors import SUPPRESSION_THRESHOLD, NetworkSummary
+from gaps.selectors import (
+    SUPPRESSION_THRESHOLD,
+    NetworkSummary,
+    OrganizationRow,
+    PairRow,
+    organization_short_name,
+)
 
 # --- Lorenz curve ------------------------------------------------------------------------------
 
@@ -79,6 +85,8 @@ GRAPH_MARGIN = 70
 #: At most this many organizations are drawn (the busiest); the tables list them all.
 GRAPH_NODES = 60
 LAYOUT_SEED = 7
+#: From this many organizations drawn, the referring teams go on a ring of their own.
+RING_LAYOUT_FROM = 8
 
 
 @dataclass(frozen=True)
@@ -86,12 +94,19 @@ class GraphNode:
     number: int
     organization_id: str
     name: str
+    #: The organization's short name, whole (never cut), in at most two lines.
     label: str
+    lines: list[str]
     x: float
     y: float
     r: float
     title: str
     isolated: bool
+
+    @property
+    def line_dy(self) -> list[tuple[str, float]]:
+        """Each line of the label and its offset from the line above (the first: the circle)."""
+        return [(line, self.r + 12 if i == 0 else 13) for i, line in enumerate(self.lines)]
 
 
 @dataclass(frozen=True)
@@ -127,8 +142,21 @@ def _band(volume: int, peak: int, *, smallest: float, largest: float) -> float:
     return round(smallest + 1 + (largest - smallest - 1) * math.sqrt(volume / peak), 1)
 
 
-def _short(name: str, limit: int = 24) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+#: Characters of a label's line before it breaks at a space.
+LABEL_LINE = 14
+
+
+def _label_lines(label: str, width: int = LABEL_LINE) -> list[str]:
+    """The label in at most two lines, broken between words: nothing is cut off."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return lines or [label]
 
 
 def network_graph(
@@ -153,8 +181,7 @@ def network_graph(
     graph = nx.Graph()
     graph.add_nodes_from(ids)
     graph.add_edges_from((p.sender_id, p.receiver_id) for p in pairs)
-    spread = 1.6 / math.sqrt(max(len(ids), 1))
-    layout = nx.spring_layout(graph, seed=LAYOUT_SEED, k=spread, iterations=200)
+    layout = _layout(graph=graph, chosen=chosen, pairs=pairs)
     xs = [float(layout[i][0]) for i in ids]
     ys = [float(layout[i][1]) for i in ids]
     span_x = (max(xs) - min(xs)) or 1.0
@@ -176,12 +203,14 @@ def network_graph(
         x, y = place(org.organization_id)
         r = _band(org.volume, peak_volume, smallest=5, largest=22)
         where[org.organization_id] = (x, y, r)
+        label = org.short_name or organization_short_name(org.name)
         nodes.append(
             GraphNode(
                 number=number,
                 organization_id=org.organization_id,
                 name=org.name,
-                label=_short(org.name),
+                label=label,
+                lines=_label_lines(label),
                 x=x,
                 y=y,
                 r=r,
@@ -204,6 +233,37 @@ def network_graph(
             )
         )
     return NetworkGraph(id=graph_id, nodes=nodes, edges=edges, drawn=len(nodes), total=total)
+
+
+def _layout(
+    *, graph: nx.Graph, chosen: Sequence[OrganizationRow], pairs: Sequence[PairRow]
+) -> dict:
+    """Where each organization is drawn.
+
+    A network of a few teams that refer and many services that receive would pile the
+    teams, tied to nearly everyone, at the centre of a force-directed drawing, their
+    labels over each other: they go on an inner ring instead, each other organization on
+    the outer one beside the team that refers to it most. Otherwise NetworkX's
+    force-directed layout (Fruchterman-Reingold) with a fixed seed.
+    """
+    ids = [o.organization_id for o in chosen]
+    senders = [o.organization_id for o in chosen if o.out_degree > o.in_degree]
+    if len(ids) >= RING_LAYOUT_FROM and 2 <= len(senders) <= len(ids) // 2:
+        inner = set(senders)
+        angle = {s: k / len(senders) for k, s in enumerate(senders)}
+        main: dict[str, tuple[int, str]] = {}
+        for pair in pairs:
+            if pair.sender_id in inner and pair.receiver_id not in inner:
+                best = main.get(pair.receiver_id)
+                if best is None or (pair.volume, pair.sender_id) > best:
+                    main[pair.receiver_id] = (pair.volume, pair.sender_id)
+        others = sorted(
+            (i for i in ids if i not in inner),
+            key=lambda i: (angle[main[i][1]] if i in main else 1.0, i),
+        )
+        return dict(nx.shell_layout(graph, nlist=[senders, others]))
+    spread = 1.6 / math.sqrt(max(len(ids), 1))
+    return dict(nx.spring_layout(graph, seed=LAYOUT_SEED, k=spread, iterations=200))
 
 
 def _curve(x1: float, y1: float, r1: float, x2: float, y2: float, r2: float) -> str:

@@ -7,9 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.cases import demo_cases_load
+from demo.history import DemoHistorySummary, demo_history_load
 from demo.progress import TqdmProgress
 from directory.demo import DEMO_PASSWORD, demo_is_loaded, demo_municipality_generate
 from waitlists.demo import demo_waitlists_snapshot
+
+#: The network's year is simulated service by service: on a benchmark-sized map it would
+#: take hours, and the benchmarks have their own history (``demo.bulk``).
+HISTORY_MAX_SERVICES = 2000
 
 
 class Command(BaseCommand):
@@ -34,6 +39,13 @@ class Command(BaseCommand):
             "skipped with --no-users, since cases need the demo caseworker)",
         )
         parser.add_argument(
+            "--history-days",
+            type=int,
+            default=365,
+            help="days of the whole network's history behind the demo cases: other teams' "
+            "referrals, slots and waitlists, and every day's nightly figures (0: none)",
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing if a map is already loaded"
         )
         parser.add_argument("--no-users", action="store_true", help="skip the demo users")
@@ -46,6 +58,8 @@ class Command(BaseCommand):
             raise CommandError("The database already holds a service map; use an empty one.")
         if options["cases"] < 0:
             raise CommandError("--cases must not be negative.")
+        if options["history_days"] < 0:
+            raise CommandError("--history-days must not be negative.")
         with_users = not options["no_users"]
         cases = options["cases"] if with_users else 0
         quiet = options["verbosity"] == 0
@@ -68,6 +82,16 @@ class Command(BaseCommand):
                     progress=progress,
                 )
                 case_summary = demo_cases_load(count=cases, seed=options["seed"], progress=progress)
+                history = DemoHistorySummary()
+                if case_summary.cases and options["services"] > HISTORY_MAX_SERVICES:
+                    self.stdout.write(
+                        f"No network history: it is drawn for maps of up to "
+                        f"{HISTORY_MAX_SERVICES} services (this one has {options['services']})."
+                    )
+                elif case_summary.cases:
+                    history = demo_history_load(
+                        seed=options["seed"], days=options["history_days"], progress=progress
+                    )
         except ValueError as error:
             raise CommandError(str(error)) from error
         finally:
@@ -93,11 +117,29 @@ class Command(BaseCommand):
             # The nightly jobs, once now, so the coordinator's and planner's pages show
             # figures on the first visit rather than the morning after. Imported here:
             # gaps loads numpy and scipy, not needed when nothing is loaded (--if-empty).
-            from gaps.demo import demo_gaps_load
+            from gaps.demo import demo_gaps_history, demo_gaps_load
 
+            if history.cases:
+                self.stdout.write(
+                    f"Network history, {options['history_days']} days: {history.cases} cases "
+                    f"of other teams, {history.referrals} referrals; {history.waiting} children "
+                    f"waiting, {history.pending_offers} slot offers awaiting an answer."
+                )
+            today = timezone.localdate()
             demo_waitlists_snapshot()
-            gaps = demo_gaps_load(today=timezone.localdate())
+            gaps = demo_gaps_load(today=today)
             self.stdout.write(f"Gap inventory {gaps.day}: {gaps.cells} cells.")
+            if history.cases:
+                days = demo_gaps_history(
+                    today=today,
+                    days=options["history_days"],
+                    seed=options["seed"],
+                    capacity_before=history.capacity_before,
+                )
+                self.stdout.write(
+                    f"Daily history: {history.waitlist_snapshots} waitlist snapshots, "
+                    f"{days} past gap inventories."
+                )
             self.stdout.write(
                 f"Network indicators to {gaps.network_end}; "
                 f"report {gaps.report_start} to {gaps.report_end}."

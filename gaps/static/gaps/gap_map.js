@@ -16,10 +16,20 @@
     L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution, maxZoom: 19 }).addTo(map);
   }
 
+  // Whole numbers (hotspot sizes) in the page's language; a territory's figure comes
+  // written by the server as its table and legend write it (value_label).
+  var whole = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    maximumFractionDigits: 0,
+  });
+
   function shown(value) {
     if (value === null || value === undefined || value === "") return "—";
-    if (typeof value === "number") return value.toLocaleString(document.documentElement.lang || undefined);
+    if (typeof value === "number") return whole.format(value);
     return String(value);
+  }
+
+  function figure(props) {
+    return props.value_label !== undefined ? props.value_label : shown(props.value);
   }
 
   // Leaflet parses string tooltips as HTML: names from data go in as text nodes.
@@ -35,7 +45,7 @@
     title.textContent = props.name;
     node.appendChild(title);
     var line = document.createElement("div");
-    line.textContent = measure + ": " + shown(props.value);
+    line.textContent = measure + ": " + figure(props);
     node.appendChild(line);
     return node;
   }
@@ -56,7 +66,7 @@
           };
         },
         onEachFeature: function (feature, layer) {
-          layer.bindTooltip(text(feature.properties.name + ": " + shown(feature.properties.value)));
+          layer.bindTooltip(text(feature.properties.name + ": " + figure(feature.properties)));
           layer.bindPopup(popup(feature.properties, measure));
         },
       }).addTo(map);
