@@ -85,6 +85,19 @@ def main(base_url: str) -> None:
             with page.expect_navigation():
                 page.locator("a.case-code").first.click()
             _save(page, "case-page.png", full_page=True)
+            case_url = page.url.split("#")[0].rstrip("/")
+            for suffix, name in (
+                ("admisibilidad/", "case-admissibility.png"),
+                ("seguimiento/", "case-follow-up.png"),
+                ("cierre/", "case-closure.png"),
+            ):
+                page.goto(f"{case_url}/{suffix}")
+                _save(page, name, full_page=True)
+            page.goto(base_url + "/tareas/")
+            _save(page, "tasks.png", full_page=True)
+            page.goto(base_url + "/bandeja/")
+            _save(page, "inbox.png")
+            page.goto(case_url + "/")
             link = page.locator("a.options-link").first
             with page.expect_navigation():
                 link.click()
@@ -92,21 +105,10 @@ def main(base_url: str) -> None:
             _save(page, "referral-options.png")
             marker = page.locator(".leaflet-marker-icon.option-marker")
             if marker.count():
-                marker.first.click()
+                # An excluded option's marker may lie on top: the click goes to the first.
+                marker.first.click(force=True)
                 page.wait_for_selector(".leaflet-popup-content")
                 _save(page, "referral-from-map.png")
-            case_url = page.url.split("#")[0]
-            for suffix, name in (
-                ("admisibilidad/", "case-admissibility.png"),
-                ("seguimiento/", "case-follow-up.png"),
-                ("cierre/", "case-closure.png"),
-            ):
-                page.goto(case_url.split("/opciones/")[0].rstrip("/") + "/" + suffix)
-                _save(page, name, full_page=True)
-            page.goto(base_url + "/tareas/")
-            _save(page, "tasks.png", full_page=True)
-            page.goto(base_url + "/bandeja/")
-            _save(page, "inbox.png")
             phone = _page(browser, base_url, "gestora", phone=True)
             phone.goto(base_url + "/inicio/")
             _save(phone, "home-caseworker-phone.png", full_page=True)
@@ -138,6 +140,13 @@ def main(base_url: str) -> None:
             page = _page(browser, base_url, "planificador")
             page.goto(base_url + "/inicio/")
             _save(page, "home-planner.png")
+            page.goto(base_url + "/brechas/")
+            page.wait_for_selector("#gap-map .leaflet-interactive", timeout=60_000)
+            _save(page, "gap-map.png")
+            page.goto(base_url + "/brechas/tendencias/")
+            _save(page, "gap-trends.png", full_page=True)
+            page.goto(base_url + "/brechas/red/")
+            _save(page, "gap-network.png")
 
         for label, step in [
             ("public map", public_map),
