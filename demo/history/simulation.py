@@ -1,284 +1,56 @@
-"""A year of the whole network's history, so every chart and list shows its shape on day one.
-
-The demo caseworkers' cases (``demo.cases``) are two teams' work. The coordinator's
-waitlists, the referral network and the planners' trends are the whole network's:
-``demo_history_load`` draws what the network's other teams referred over the past
-``days`` (and a warm-up before, so the first day already has queues), simulating
-each service's slots day by day the way the product moves them:
-
-* a referral is sent, answered by the provider within a time typical of its
-  organization (some late, some rejected, some withdrawn or expired);
-* an accepted one is placed: enrolled at its site if a slot is free, else on the
-  service's waitlist (``waitlists.services.referral_place``);
-* a slot freed (an enrolment ended, capacity added) is offered to the first of the
-  queue by risk and waiting time; the family accepts, declines or lets it expire
-  after ``WAITLIST_OFFER_HOURS`` (``slot_offer_next``, ``slot_offer_answer``);
-* children on a queue sometimes leave it; enrolments end completed, dropped out or
-  moved.
-
-A few services are under pressure (more demand than slots: their queues of 5-40
-children are what the coordinator works on), the others are not; a quarter of the
-sites grew their capacity during the year. What is still happening today stays so:
-children waiting, offers awaiting an answer, referrals awaiting one.
-
-Each app writes its own part with ``bulk_create`` (``cases.demo.network``,
-``matching.demo.network``, ``waitlists.demo``), then the nightly figures of every
-past day are computed from those records (``waitlists.demo.demo_waitlists_history``,
-``gaps.demo.demo_gaps_history``). Deterministic for a seed and a demo map.
-"""
+"""The day-by-day simulation of the network's year (``demo.history``)."""
 
 from __future__ import annotations
 
 import heapq
 import math
 import random
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import transaction
 from django.utils import timezone
 
-from cases.demo.network import NetworkCase, network_account, network_cases_write
+from cases.demo.network import NetworkCase
 from cases.demo.records import CONSENT_GIVERS, NEED_WEIGHTS, RISK_WEIGHTS
 from cases.models import CODE_ALPHABET, Case, NeedStatus
+from demo.history.model import (
+    BANDS,
+    PRESSURED_SHARE,
+    QUEUE_CLOSED_AT,
+    _Child,
+    _Clock,
+    _Entry,
+    _Network,
+    _poisson,
+    _Service,
+    _Site,
+    _weighted,
+)
 from directory.demo import Progress
 from directory.models import (
-    Organization,
-    OrganizationSector,
-    RiskLevel,
-    Service,
-    ServiceAtSite,
-    ServiceStatus,
     Sex,
-    Territory,
 )
-from matching.demo.network import NetworkReferral, Step, network_referrals_write
+from matching.demo.network import NetworkReferral, Step
 from matching.demo.referrals import FEEDBACK, REJECTION_WEIGHTS, SHARED_NOTES
 from matching.models import ReferralStatus as RS
 from matching.models import RejectionReason
 from matching.selectors import policy_current
-from matching.services import priority_recompute
 from waitlists.demo import (
     Event,
     NetworkPlacement,
     Offer,
     Stay,
-    demo_waitlists_history,
-    network_placements_write,
 )
 from waitlists.models import (
-    Enrolment,
     EnrolmentStatus,
     EntryStatus,
     OfferStatus,
-    SlotOffer,
-    WaitlistEntry,
     WaitlistEventKind,
 )
-
-#: Days simulated before the history shown, so its first day already has queues.
-WARM_UP_DAYS = 150
-#: Share of the services under pressure (at least 5, at most 9).
-PRESSURED_SHARE = 0.07
-#: Teams referring besides the demo's: social protection, health and schools.
-TEAM_SECTORS = (
-    OrganizationSector.SOCIAL_PROTECTION,
-    OrganizationSector.HEALTH,
-    OrganizationSector.EDUCATION,
-)
-MAX_TEAMS = 8
-BANDS = [RiskLevel.LOW, RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.VERY_HIGH]
-QUEUE_CLOSED_AT = 38  # a provider turns referrals away (no capacity) past this queue
-
-
-@dataclass
-class DemoHistorySummary:
-    cases: int = 0
-    referrals: int = 0
-    waiting: int = 0
-    pending_offers: int = 0
-    waitlist_snapshots: int = 0
-    #: site → (when its capacity became today's, what it was before): for the gap history
-    capacity_before: dict[UUID, tuple[datetime, int]] = field(default_factory=dict)
-
-
-@dataclass
-class _Site:
-    id: UUID
-    territory_id: UUID
-    total: int  # today's capacity, as stored
-    capacity: int  # today's, for the network (less what the demo's own children hold)
-    before: int  # the network's before ``since``
-    since: float  # day (relative to now) the capacity became today's; -inf: always
-
-    def at(self, t: float) -> int:
-        return self.capacity if t >= self.since else self.before
-
-
-@dataclass
-class _Service:
-    id: UUID
-    organization_id: UUID
-    name: str
-    codes: list[str]  # need codes it serves
-    min_age: int
-    max_age: int
-    sexes: tuple[str, ...]
-    risks: tuple[str, ...]
-    judicial: bool
-    leaves: list[Territory]  # where its children may live
-    sites: list[_Site]
-    duration: float  # mean days in service
-    pressured: bool = False
-    rho: float = 0.3
-
-
-@dataclass
-class _Child:
-    case: int
-    referral: int
-    band: int
-    requested: float
-
-
-@dataclass(order=True)
-class _Entry:
-    key: tuple[int, float]  # (-band, joined): the first of the queue is the smallest
-    child: _Child = field(compare=False)
-    joined: float = field(compare=False)
-    state: str = field(default="waiting", compare=False)
-
-
-class _Clock:
-    """Days relative to now (negative: the past) as aware datetimes, never after now."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def at(self, t: float) -> datetime:
-        return self.now + timedelta(days=min(t, 0.0))
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
-
-
-def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
-    keys = list(weights)
-    return rng.choices(keys, [weights[k] for k in keys])[0]
-
-
-class _Network:
-    """The map as the simulation reads it, and what the demo's own children hold."""
-
-    def __init__(self, *, rng: random.Random, now: datetime, start: float) -> None:
-        self.rng = rng
-        self.now = now
-        demo_teams = set(Case.objects.values_list("organization_id", flat=True))
-        self.teams = [
-            o.pk
-            for o in Organization.objects.filter(sector__in=TEAM_SECTORS)
-            .exclude(pk__in=demo_teams)
-            .order_by("name")[:MAX_TEAMS]
-        ]
-        self.leaves = list(
-            Territory.objects.filter(children__isnull=True).order_by("code").distinct()
-        )
-        parents = dict(Territory.objects.values_list("pk", "parent_id"))
-        self.population = {t.pk: max(t.child_population, 1) for t in self.leaves}
-        # What the demo's own children hold at a site during the year: never offered here.
-        held: Counter[UUID] = Counter()
-        since = now + timedelta(days=start)
-        for site_id, ended in Enrolment.objects.values_list("service_at_site_id", "ended_at"):
-            if ended is None or ended > since:
-                held[site_id] += 1
-        for site_id in SlotOffer.objects.filter(status=OfferStatus.PENDING).values_list(
-            "service_at_site_id", flat=True
-        ):
-            held[site_id] += 1
-        queued = set(
-            WaitlistEntry.objects.filter(
-                status__in=[EntryStatus.WAITING, EntryStatus.OFFERED]
-            ).values_list("service_id", flat=True)
-        )
-        sites: dict[UUID, list[ServiceAtSite]] = defaultdict(list)
-        for sas in ServiceAtSite.objects.select_related("site").order_by("site__name"):
-            sites[sas.service_id].append(sas)
-        self.services: list[_Service] = []
-        services = (
-            Service.objects.filter(status=ServiceStatus.ACTIVE)
-            .exclude(pk__in=queued)  # a queue of the demo's own: its order is theirs
-            .select_related("eligibility")
-            .prefetch_related("eligibility__service_area", "categories")
-            .order_by("name")
-        )
-        for service in services:
-            codes = sorted({c.code for c in service.categories.all()} & set(NEED_WEIGHTS))
-            rows = [
-                _Site(
-                    id=s.pk,
-                    territory_id=s.site.territory_id,
-                    total=s.capacity,
-                    capacity=s.capacity - held[s.pk],
-                    before=s.capacity - held[s.pk],
-                    since=-math.inf,
-                )
-                for s in sites[service.pk]
-                if s.capacity - held[s.pk] > 0 and s.site.territory_id
-            ]
-            if not codes or not rows:
-                continue
-            eligibility = getattr(service, "eligibility", None)
-            area = {t.pk for t in eligibility.service_area.all()} if eligibility else set()
-            leaves = self.leaves
-            if area:
-
-                def inside(pk: UUID, area: set[UUID] = area) -> bool:
-                    seen: set[UUID] = set()
-                    while pk is not None and pk not in seen:
-                        if pk in area:
-                            return True
-                        seen.add(pk)
-                        pk = parents.get(pk)  # type: ignore[assignment]
-                    return False
-
-                leaves = [t for t in self.leaves if inside(t.pk)]
-            if not leaves:
-                continue
-            weeks = service.typical_duration_weeks or 12
-            self.services.append(
-                _Service(
-                    id=service.pk,
-                    organization_id=service.organization_id,
-                    name=service.name,
-                    codes=codes,
-                    min_age=max(0, eligibility.min_age or 0) if eligibility else 0,
-                    max_age=min(
-                        17,
-                        eligibility.max_age
-                        if eligibility and eligibility.max_age is not None
-                        else 17,
-                    ),
-                    sexes=tuple(eligibility.sexes) if eligibility else (),
-                    risks=tuple(eligibility.risk_levels) if eligibility else (),
-                    judicial=bool(eligibility and eligibility.requires_judicial_order),
-                    leaves=leaves,
-                    sites=rows,
-                    duration=min(max(weeks * 7.0, 28.0), 180.0),
-                )
-            )
 
 
 class _Simulation:
@@ -744,70 +516,3 @@ class _Simulation:
         referral.steps.append(Step(RS.WAITING, RS.WITHDRAWN, at(t), "team", note))
         placement.events.append(Event(WaitlistEventKind.WITHDRAWN, at(t), by_actor=True, note=note))
         self._unmet(referral.case, referral.need_code, t)
-
-
-@transaction.atomic
-def demo_history_load(
-    *, seed: int, days: int = 365, now: datetime | None = None, progress: Progress | None = None
-) -> DemoHistorySummary:
-    """The network's past ``days`` (see the module), then the nightly figures of each day.
-
-    Needs the demo municipality; run after ``demo_cases_load`` (it leaves the slots the
-    demo's own children hold to them) and before today's nightly figures
-    (``demo_waitlists_snapshot``, ``demo_gaps_load``), then ``demo_gaps_history``.
-    """
-    summary = DemoHistorySummary()
-    if days <= 0:
-        return summary
-    now = now or timezone.now()
-    rng = random.Random(f"{seed}-history")
-    start = -float(days + WARM_UP_DAYS)
-    network = _Network(rng=rng, now=now, start=start)
-    if not network.teams or not network.services:
-        return summary
-    simulation = _Simulation(rng=rng, network=network, now=now, start=start)
-    simulation.choose()
-    simulation.run(progress)
-    # A case whose every referral was drawn away (its child too old by now) is not kept.
-    referred = sorted({r.case for r in simulation.referrals})
-    keep = {old: new for new, old in enumerate(referred)}
-    cases = [simulation.cases[i] for i in referred]
-    for referral in simulation.referrals:
-        referral.case = keep[referral.case]
-    providers = sorted({s.organization_id for s in network.services}, key=str)
-    actor = network_account(teams=network.teams, providers=providers)
-    written = network_cases_write(cases=cases, actor=actor)
-    if progress:
-        progress("history", 1)
-    referral_ids = network_referrals_write(
-        referrals=simulation.referrals,
-        case_ids=[c.id for c in written],
-        need_ids=[c.need_ids for c in written],
-        consent_ids=[c.consent_id for c in written],
-        actor=actor,
-    )
-    order = sorted(simulation.placements)
-    network_placements_write(
-        placements=[simulation.placements[i] for i in order],
-        referral_ids=referral_ids,
-        case_ids=[written[r.case].id for r in simulation.referrals],
-        service_ids=[r.service_id for r in simulation.referrals],
-        actor=actor,
-    )
-    priority_recompute(case_ids=[c.id for c in written])
-    summary.cases = len(written)
-    summary.referrals = len(referral_ids)
-    summary.waiting = WaitlistEntry.objects.filter(
-        status__in=[EntryStatus.WAITING, EntryStatus.OFFERED]
-    ).count()
-    summary.pending_offers = sum(
-        1
-        for p in simulation.placements.values()
-        for o in p.offers
-        if o.status == OfferStatus.PENDING
-    )
-    summary.waitlist_snapshots = demo_waitlists_history(
-        today=timezone.localdate(now), days=days, capacity_before=simulation.capacity_before
-    )
-    summary.capacity_before = dict(simulation.capacity_before)
-    return summary
