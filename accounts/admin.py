@@ -5,7 +5,9 @@ from typing import Any
 from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, Membership, Role, TwoFactorRequirement, User
@@ -42,8 +44,19 @@ class MembershipInline(AdministratorOnlyMixin, admin.TabularInline):
     autocomplete_fields = ("organization",)
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    # Django joins its translated help text to an untranslated warning with "+", which
+    # evaluates it once, in English, at import; kept lazy here, both are Spanish.
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
+    change_password_form = PasswordChangeForm
     inlines = [MembershipInline]
     list_display = ("username", "email", "is_active", "is_staff", "roles")
     actions = ["unlock_sign_in", "reset_two_factor"]

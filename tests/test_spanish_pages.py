@@ -89,10 +89,6 @@ KNOWN_ENGLISH: dict[tuple[str, str], str] = {
         "(auth.Permission.name); the user form should label them from the model's "
         "translated verbose names"
     ),
-    (r"admin:auth_user_password_change", r"If disabled, the current password .*"): (
-        "Django's AdminPasswordChangeForm: a sentence Django does not mark for translation; "
-        "accounts/admin.py should give the form a translated help text"
-    ),
     (r"admin:django_celery_beat_crontabschedule_\w+", r"Every minute .*"): (
         "django_celery_beat: a schedule describes itself in English (CrontabSchedule.__str__)"
     ),
