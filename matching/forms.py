@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -17,33 +17,11 @@ from directory.models import AccessRoute, Organization, RiskLevel, Sex, Taxonomy
 from matching.models import PriorityPolicy, ReferralStatus, RejectionReason
 from matching.selectors import case_get_for_alert_by_code
 from matching.services import POLICY_FIELDS
+from web.forms import add_service_errors as add_service_errors
 from web.params import BoundedDateField, PageField
 
 # Fields of a service's ValidationError that the forms show under another name.
 HOME_FIELDS = {"home": "latitude"}
-
-
-def add_service_errors(
-    form: forms.BaseForm,
-    error: ValidationError,
-    *,
-    rename: Mapping[str, str] | None = None,
-) -> None:
-    """Put a service's ValidationError on the form: per field where it can, else on top.
-
-    Keys the form does not have (``case``, ``consent``, ``status``…) become errors
-    of the whole form, so nothing the service said is lost.
-    """
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        target = rename.get(name, name)
-        if target not in form.fields:
-            target = None  # type: ignore[assignment]
-        for message in messages:
-            form.add_error(target, message)
 
 
 def _point_fields(*, required: bool) -> tuple[forms.FloatField, forms.FloatField]:
