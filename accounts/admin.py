@@ -47,7 +47,7 @@ class MembershipInline(AdministratorOnlyMixin, admin.TabularInline):
 class PasswordChangeForm(AdminPasswordChangeForm):
     # Django joins its translated help text to an untranslated warning with "+", which
     # evaluates it once, in English, at import; kept lazy here, both are Spanish.
-    usable_password_help_text = format_lazy(
+    usable_password_help_text = format_lazy(  # type: ignore[assignment]  # lazy on purpose
         '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
         SetUnusablePasswordMixin.usable_password_help_text,
         _("If disabled, the current password for this user will be lost."),
