@@ -131,8 +131,21 @@ class ApiTokenAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
         self.message_user(request, _("%(n)s tokens revoked.") % {"n": queryset.count()})
 
 
+class _TaskFilter(admin.AllValuesFieldListFilter):
+    """django-celery-beat names the field 'Task Name' without marking it for translation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = str(_("task"))
+
+
 def _administrator_only(model_admin: type[admin.ModelAdmin[Any]]) -> type[admin.ModelAdmin[Any]]:
-    return type(model_admin.__name__, (AdministratorOnlyMixin, model_admin), {})
+    attrs: dict[str, Any] = {}
+    filters = list(getattr(model_admin, "list_filter", ()))
+    if "task" in filters:
+        filters[filters.index("task")] = ("task", _TaskFilter)
+        attrs["list_filter"] = filters
+    return type(model_admin.__name__, (AdministratorOnlyMixin, model_admin), attrs)
 
 
 # The periodic jobs' schedules are settings: the administrator role keeps them (issue 8),

@@ -92,10 +92,6 @@ KNOWN_ENGLISH: dict[tuple[str, str], str] = {
     (r"admin:django_celery_beat_crontabschedule_\w+", r"Every minute .*"): (
         "django_celery_beat: a schedule describes itself in English (CrontabSchedule.__str__)"
     ),
-    (r"admin:django_celery_beat_periodictask_changelist", r"Por Task Name"): (
-        "django_celery_beat: PeriodicTask.task's verbose name 'Task Name' is not marked for "
-        "translation; the project's admin for periodic tasks should relabel the filter"
-    ),
     (r"admin:directory_service_change", r"referral"): (
         "directory/admin.py: the service's access routes are shown as their stored codes"
     ),
