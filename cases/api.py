@@ -40,7 +40,8 @@ from cases.services.closure import (
 )
 
 
-def _case_or_404(request: Request, case_id: UUID) -> Case:
+def case_or_404(request: Request, case_id: UUID) -> Case:
+    """A case the user works; any other answers 404 as if it did not exist (and is audited)."""
     case = case_get_for_user(user=request.user, case_id=case_id)
     if case is None:
         audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
@@ -132,7 +133,7 @@ class CaseClosureListView(APIView):
 
     @extend_schema(responses=ClosureHistorySerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         history = case_closure_history(case=case)
         _audit(request, AuditAction.READ, case, case)
         return Response(
@@ -148,7 +149,7 @@ class CaseClosureListView(APIView):
 
     @extend_schema(request=ClosureRequestSerializer, responses={201: ClosureSerializer})
     def post(self, request: Request, case_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         serializer = ClosureRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         closure = case_closure_request(
@@ -163,7 +164,7 @@ class CaseClosureDecisionView(APIView):
 
     @extend_schema(request=ClosureDecisionSerializer, responses=ClosureSerializer)
     def post(self, request: Request, case_id: UUID, closure_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         closure = _closure_or_404(case, closure_id)
         serializer = ClosureDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -179,7 +180,7 @@ class CaseClosureWithdrawView(APIView):
 
     @extend_schema(request=None, responses=ClosureSerializer)
     def post(self, request: Request, case_id: UUID, closure_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         closure = case_closure_cancel(
             actor=request_user(request), closure=_closure_or_404(case, closure_id)
         )
@@ -192,7 +193,7 @@ class CaseReopenView(APIView):
 
     @extend_schema(request=ReopenSerializer, responses={201: ReopeningSerializer})
     def post(self, request: Request, case_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reopening = case_reopen(actor=request_user(request), case=case, **serializer.validated_data)
@@ -255,7 +256,7 @@ class CaseAdmissibilityView(APIView):
 
     @extend_schema(responses=AdmissibilityStateSerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         audit_record(
             request=request,
             action=AuditAction.READ,
@@ -279,7 +280,7 @@ class CaseAdmissibilityView(APIView):
         request=AdmissibilityRequestSerializer, responses={201: AdmissibilityDecisionSerializer}
     )
     def post(self, request: Request, case_id: UUID) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         serializer = AdmissibilityRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

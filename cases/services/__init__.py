@@ -35,7 +35,7 @@ from cases.selectors import alert_organization_ids
 from cases.services.admissibility import case_admissibility_decide as case_admissibility_decide
 from cases.services.closure import case_close as case_close
 from cases.services.closure import case_reopen_by_alert
-from cases.services.team import case_team_notify, case_team_require
+from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import Organization, RiskLevel, TaxonomyTerm
 
@@ -251,7 +251,7 @@ def alert_raise(
         started_intake = True
     else:
         # Locked: an alert arriving while the team closes the case reopens what closed.
-        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        case = case_lock(case_id=case.pk)
     alert = Alert(
         case=case,
         raised_by=actor,

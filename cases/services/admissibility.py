@@ -20,7 +20,7 @@ from cases.models import (
     CaseStatus,
 )
 from cases.services.closure import case_close
-from cases.services.team import case_team_require
+from cases.services.team import case_lock, case_team_require
 
 
 def admissibility_checklist() -> list[AdmissibilityCriterion]:
@@ -73,7 +73,7 @@ def case_admissibility_decide(
     if admissibility == Admissibility.NOT_ADMITTED and not reason:
         raise ValidationError({"reason": _("Say why the case was not admitted.")})
     # Locked and read again: a decision while the case is being closed sees it closed.
-    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    locked = case_lock(case_id=case.pk)
     if locked.status != CaseStatus.OPEN:
         raise ValidationError({"case": _("The case is closed.")})
     checklist = _answers(answers=answers, outcome=admissibility, reason=reason)

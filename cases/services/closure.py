@@ -30,7 +30,7 @@ from cases.models import (
     CaseStatus,
     ClosureStatus,
 )
-from cases.services.team import case_team_notify, case_team_require
+from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed, case_closing, case_places_releasing
 
 # Reasons a person chooses; "not admitted" is the admissibility decision's own closing.
@@ -40,7 +40,7 @@ REQUESTABLE_REASONS = tuple(
 
 
 def _case_locked(case: Case) -> Case:
-    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    locked = case_lock(case_id=case.pk)
     # The caller's instance follows, so a page rendered after the write shows it.
     case.status, case.close_reason, case.closed_at = (
         locked.status,

@@ -26,7 +26,7 @@ from cases.models import (
     FollowUpResult,
     NeedStatus,
 )
-from cases.services.team import case_team_notify, case_team_require
+from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import RiskLevel
 from notifications.services import notification_send
@@ -59,7 +59,7 @@ def follow_up_period_start(
     *, case: Case, actor: User | None = None, today: date | None = None
 ) -> list[FollowUp]:
     """The services ended: plan the period's contacts (once; a plan running stays)."""
-    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    locked = case_lock(case_id=case.pk)
     if locked.status != CaseStatus.OPEN:
         return []
     if FollowUp.objects.filter(case=case, done_on__isnull=True).exists():
@@ -117,7 +117,7 @@ def follow_up_record(
 ) -> FollowUp:
     """What the contact found; "worse" and repeated silence act on the case at once."""
     case_team_require(actor=actor, case=follow_up.case)
-    case = Case.objects.select_for_update(of=("self",)).get(pk=follow_up.case_id)
+    case = case_lock(case_id=follow_up.case_id)
     locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if locked.done_on is not None:
         raise ValidationError({"follow_up": _("This contact was already recorded.")})

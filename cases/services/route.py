@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Admissibility, Case, CaseRoute, CaseStatus, RouteDecision
-from cases.services.team import case_team_require
+from cases.services.team import case_lock, case_team_require
 
 
 @transaction.atomic
@@ -28,7 +28,7 @@ def case_route_decide(
 ) -> RouteDecision:
     """A route for an admitted, open case; the child heard, or why not (never silently)."""
     case_team_require(actor=actor, case=case)
-    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    locked = case_lock(case_id=case.pk)
     if locked.status != CaseStatus.OPEN:
         raise ValidationError({"case": _("The case is closed.")})
     if locked.admissibility != Admissibility.ADMITTED:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,16 @@ def case_team_require(*, actor: User, case: Case) -> None:
     """Refuse anyone but the case's own team (every write of the case file starts here)."""
     if not case_can_work(user=actor, case=case):
         raise PermissionDenied(_("Only the team that owns the case can work on it."))
+
+
+def case_lock(*, case_id: UUID) -> Case:
+    """The case row, locked for this transaction and read again.
+
+    Every write that decides on a case's state (admissibility, route, follow-up,
+    closure, an alert) takes it first: of two at once, the second waits and sees what
+    the first did.
+    """
+    return Case.objects.select_for_update(of=("self",)).get(pk=case_id)
 
 
 def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
