@@ -135,6 +135,24 @@ class CaseFactory(factory.django.DjangoModelFactory[Case]):
     admissibility = "admitted"
 
 
+def signed_in(user: User) -> Any:
+    """A page client signed in as ``user`` (the sign-in form is the browser tests')."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api_client_for(user: User) -> Any:
+    """An API client authenticated as ``user``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
 def case_of(caseworker: User, **kwargs: Any) -> Case:
     """A case owned by the caseworker's team, scored like one created in the app."""
     from matching.services import case_priority_refresh

@@ -9,22 +9,15 @@ from __future__ import annotations
 import pytest
 from django.db import DataError, transaction
 from rest_framework import serializers
-from rest_framework.test import APIClient
 
 from config.exceptions import api_exception_handler
 from directory.models import TaxonomyTerm
-from tests.factories import TerritoryFactory
+from tests.factories import TerritoryFactory, api_client_for
 from web.api import NUL_MESSAGE, CodeRelatedField, text_without_nul
 
 pytestmark = pytest.mark.django_db
 
 PSY = "specialized.psychological_care"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_the_validator_refuses_a_nul_character_and_lets_other_text_through():
@@ -48,7 +41,7 @@ def test_a_code_field_refuses_nul_before_it_looks_the_code_up():
 
 
 def test_a_new_case_names_the_need_code_holding_a_nul_character(caseworker):
-    response = client_for(caseworker).post(
+    response = api_client_for(caseworker).post(
         "/api/cases/",
         {
             "birth_date": "2016-05-01",
@@ -66,7 +59,7 @@ def test_a_new_case_names_the_need_code_holding_a_nul_character(caseworker):
 
 
 def test_an_allocation_round_names_its_category_code_holding_a_nul_character(coordinator):
-    response = client_for(coordinator).post(
+    response = api_client_for(coordinator).post(
         "/api/allocation-rounds/",
         {"territory_id": str(TerritoryFactory().pk), "category_code": "psy\x00chological"},
         format="json",
@@ -76,7 +69,7 @@ def test_an_allocation_round_names_its_category_code_holding_a_nul_character(coo
 
 
 def test_the_waitlist_history_names_its_category_holding_a_nul_character(coordinator):
-    response = client_for(coordinator).get("/api/waitlists/history/", {"category": "psy\x00"})
+    response = api_client_for(coordinator).get("/api/waitlists/history/", {"category": "psy\x00"})
     assert response.status_code == 400
     assert response.json() == {"category": [str(NUL_MESSAGE)]}
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
@@ -18,7 +17,7 @@ from cases.models import (
     CaseStatus,
 )
 from cases.services import case_admissibility_decide
-from tests.factories import referral_world, user_with_role
+from tests.factories import referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db) -> dict[str, Any]:
     return referral_world()
-
-
-def _as(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _all_met() -> dict[str, str]:
@@ -44,7 +37,7 @@ def test_the_shipped_checklist_is_in_spanish_and_in_order():
 
 
 def test_an_empty_decision_names_every_criterion_and_the_decision(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     page = client.get(reverse("cases:case_admissibility", args=[case.pk])).content.decode()
     assert "checked" not in page
     response = client.post(reverse("cases:admissibility_decide", args=[case.pk]), {})
@@ -56,7 +49,7 @@ def test_an_empty_decision_names_every_criterion_and_the_decision(world):
 
 
 def test_admitting_from_the_page_records_who_when_and_the_checklist_as_it_read(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     response = client.post(
         reverse("cases:admissibility_decide", args=[case.pk]),
         {**_all_met(), "admissibility": Admissibility.ADMITTED},
@@ -126,18 +119,18 @@ def test_another_team_cannot_decide_and_other_roles_are_refused_the_page(world):
             actor=user_with_role(Role.CASEWORKER), case=case, admissibility="admitted"
         )
     url = reverse("cases:case_admissibility", args=[case.pk])
-    assert _as(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
-    assert _as(world["provider"]).get(url).status_code == 403
+    assert signed_in(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
+    assert signed_in(world["provider"]).get(url).status_code == 403
     post = reverse("cases:admissibility_decide", args=[case.pk])
-    assert _as(user_with_role(Role.CASEWORKER)).post(post, _all_met()).status_code == 404
+    assert signed_in(user_with_role(Role.CASEWORKER)).post(post, _all_met()).status_code == 404
 
 
 def test_the_coordinator_keeps_the_checklist_in_the_admin_and_caseworkers_do_not(world):
     url = "/admin/cases/admissibilitycriterion/"
     coordinator = user_with_role(Role.COORDINATOR)
-    page = _as(coordinator).get(url)
+    page = signed_in(coordinator).get(url)
     assert page.status_code == 200 and "Es menor de 18 años." in page.content.decode()
-    assert _as(world["provider"]).get(url).status_code == 403
+    assert signed_in(world["provider"]).get(url).status_code == 403
 
 
 def test_the_api_decides_against_the_checklist_and_names_what_is_missing(world):

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from cases.models import CaseCloseReason, CaseStatus, ClosureStatus
-from tests.factories import referral_world, user_with_role
+from tests.factories import api_client_for, referral_world, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +19,8 @@ def world(db) -> dict[str, Any]:
     return referral_world()
 
 
-def _api(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_a_request_for_rights_restored_waits_and_a_colleague_closes_it(world):
-    case, asker = world["case"], _api(world["caseworker"])
+    case, asker = world["case"], api_client_for(world["caseworker"])
     base = f"/api/cases/{case.pk}/closures/"
     response = asker.post(base, {"reason": CaseCloseReason.PLAN_COMPLETED}, format="json")
     assert response.status_code == 201, response.content
@@ -34,7 +28,7 @@ def test_a_request_for_rights_restored_waits_and_a_colleague_closes_it(world):
     assert closure["status"] == ClosureStatus.REQUESTED and closure["requested_by"] == "gestora"
     decision = f"{base}{closure['id']}/decision/"
     assert asker.post(decision, {"approve": True}, format="json").status_code == 403
-    colleague = _api(user_with_role(Role.CASEWORKER, organization=case.organization))
+    colleague = api_client_for(user_with_role(Role.CASEWORKER, organization=case.organization))
     refused = colleague.post(decision, {"approve": False, "note": ""}, format="json")
     assert refused.status_code == 400 and "note" in refused.json()
     approved = colleague.post(decision, {"approve": True}, format="json")
@@ -52,7 +46,7 @@ def test_a_request_for_rights_restored_waits_and_a_colleague_closes_it(world):
 
 
 def test_a_bad_reason_is_a_400_naming_the_field_and_nothing_closes(world):
-    case, client = world["case"], _api(world["caseworker"])
+    case, client = world["case"], api_client_for(world["caseworker"])
     base = f"/api/cases/{case.pk}/closures/"
     for body, field in (
         ({}, "reason"),
@@ -67,7 +61,7 @@ def test_a_bad_reason_is_a_400_naming_the_field_and_nothing_closes(world):
 
 
 def test_reopening_through_the_api_needs_a_closed_case_and_a_reason(world):
-    case, client = world["case"], _api(world["caseworker"])
+    case, client = world["case"], api_client_for(world["caseworker"])
     reopen = f"/api/cases/{case.pk}/reopen/"
     assert client.post(reopen, {"reason": "x"}, format="json").status_code == 400
     client.post(f"/api/cases/{case.pk}/closures/", {"reason": "moved_away"}, format="json")
@@ -81,7 +75,7 @@ def test_reopening_through_the_api_needs_a_closed_case_and_a_reason(world):
 
 def test_another_team_and_anonymous_clients_are_refused(world):
     case = world["case"]
-    stranger = _api(user_with_role(Role.CASEWORKER))
+    stranger = api_client_for(user_with_role(Role.CASEWORKER))
     base = f"/api/cases/{case.pk}/closures/"
     assert stranger.get(base).status_code == 404
     assert stranger.post(base, {"reason": "moved_away"}, format="json").status_code == 404

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
@@ -14,7 +13,7 @@ from audit.models import AuditEntry, AuditRecordType
 from cases.models import CaseCloseReason, CaseClosure, CaseStatus, ClosureStatus
 from cases.services.closure import case_closure_request
 from tests.concurrency import at_once
-from tests.factories import referral_world, user_with_role
+from tests.factories import referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +27,12 @@ def world(db) -> dict[str, Any]:
     return world
 
 
-def _as(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _page(case: Any) -> str:
     return reverse("cases:case_closure", args=[case.pk])
 
 
 def test_the_page_chooses_no_reason_and_an_empty_request_names_the_field(world):
-    client, case = _as(world["caseworker"]), world["case"]
+    client, case = signed_in(world["caseworker"]), world["case"]
     content = client.get(_page(case)).content.decode()
     assert 'id="closure-form"' in content
     assert '<option value="" selected>' in content
@@ -51,7 +44,7 @@ def test_the_page_chooses_no_reason_and_an_empty_request_names_the_field(world):
 
 
 def test_closing_from_the_page_says_what_it_resolved_and_is_audited(world):
-    client, case = _as(world["caseworker"]), world["case"]
+    client, case = signed_in(world["caseworker"]), world["case"]
     response = client.post(
         reverse("cases:closure_request", args=[case.pk]),
         {"reason": CaseCloseReason.MOVED_AWAY, "reason_text": ""},
@@ -70,7 +63,7 @@ def test_closing_from_the_page_says_what_it_resolved_and_is_audited(world):
 
 def test_rights_restored_is_verified_by_a_colleague_not_by_who_asked(world):
     case = world["case"]
-    asker, colleague = _as(world["caseworker"]), _as(world["colleague"])
+    asker, colleague = signed_in(world["caseworker"]), signed_in(world["colleague"])
     asker.post(
         reverse("cases:closure_request", args=[case.pk]),
         {"reason": CaseCloseReason.PLAN_COMPLETED},
@@ -95,7 +88,7 @@ def test_rights_restored_is_verified_by_a_colleague_not_by_who_asked(world):
 
 
 def test_a_waiting_request_can_be_withdrawn(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     closure = case_closure_request(
         actor=world["caseworker"], case=case, reason=CaseCloseReason.PLAN_COMPLETED
     )
@@ -107,7 +100,7 @@ def test_a_waiting_request_can_be_withdrawn(world):
 
 
 def test_reopening_from_the_page_needs_a_reason(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     case_closure_request(actor=world["caseworker"], case=case, reason=CaseCloseReason.AGED_OUT)
     reopen = reverse("cases:case_reopen", args=[case.pk])
     response = client.post(reopen, {"reason": ""})
@@ -123,8 +116,8 @@ def test_another_team_gets_404_and_other_roles_403_on_every_closure_page(world):
     closure = case_closure_request(
         actor=world["caseworker"], case=case, reason=CaseCloseReason.PLAN_COMPLETED
     )
-    stranger = _as(user_with_role(Role.CASEWORKER))
-    planner = _as(user_with_role(Role.PLANNER))
+    stranger = signed_in(user_with_role(Role.CASEWORKER))
+    planner = signed_in(user_with_role(Role.PLANNER))
     posts = [
         (reverse("cases:closure_request", args=[case.pk]), {"reason": "moved_away"}),
         (reverse("cases:closure_decide", args=[case.pk, closure.pk]), {"decision": "approve"}),
@@ -153,7 +146,7 @@ def test_two_colleagues_verifying_at_once_close_once_and_the_second_gets_409():
     decide = reverse("cases:closure_decide", args=[case.pk, closure.pk])
 
     def post() -> Any:
-        return _as(next(colleagues)).post(decide, {"decision": "approve"})
+        return signed_in(next(colleagues)).post(decide, {"decision": "approve"})
 
     responses = at_once(post)
     assert sorted(r.status_code for r in responses) == [302, 409]

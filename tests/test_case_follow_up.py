@@ -21,7 +21,7 @@ from directory.models import RiskLevel
 from matching.models import ReferralStatus
 from matching.services import referral_create_and_send, referral_transition
 from notifications.models import Notification
-from tests.factories import referral_world, user_with_role
+from tests.factories import referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -140,18 +140,10 @@ def test_a_contact_is_recorded_by_the_team_only_and_never_in_the_future(world):
     assert "result" in unknown.value.message_dict
 
 
-def _as(user: Any) -> Any:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_follow_up_page_plans_and_records_contacts_and_names_missing_fields(world):
     from django.urls import reverse
 
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     plan = reverse("cases:follow_up_plan", args=[case.pk])
     empty = client.post(plan, {})
     assert empty.status_code == 400
@@ -174,9 +166,9 @@ def test_another_team_gets_404_and_a_provider_403_on_the_follow_up_pages(world):
 
     case = world["case"]
     url = reverse("cases:case_follow_up", args=[case.pk])
-    assert _as(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
-    assert _as(world["provider"]).get(url).status_code == 403
+    assert signed_in(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
+    assert signed_in(world["provider"]).get(url).status_code == 403
     plan = reverse("cases:follow_up_plan", args=[case.pk])
-    stranger = _as(user_with_role(Role.CASEWORKER))
+    stranger = signed_in(user_with_role(Role.CASEWORKER))
     assert stranger.post(plan, {"kind": "call", "due_on": "2026-12-01"}).status_code == 404
     assert not FollowUp.objects.exists()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from audit.models import AuditEntry, AuditRecordType
 from cases.models import CaseNote, NoteVisibility
-from tests.factories import referral_world, user_with_role
+from tests.factories import referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +20,8 @@ def world(db) -> dict[str, Any]:
     return referral_world()
 
 
-def _as(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_a_note_is_written_read_back_escaped_and_audited_without_its_text(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     add = reverse("cases:case_note_add", args=[case.pk])
     response = client.post(
         add, {"text": "La madre <b>llamó</b>", "visibility": NoteVisibility.TEAM}
@@ -43,7 +36,7 @@ def test_a_note_is_written_read_back_escaped_and_audited_without_its_text(world)
 
 
 def test_an_empty_note_names_both_fields_and_saves_nothing(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     response = client.post(reverse("cases:case_note_add", args=[case.pk]), {"text": "  "})
     assert response.status_code == 400
     assert {"text", "visibility"} <= set(response.context["form"].errors)
@@ -56,9 +49,9 @@ def test_another_team_gets_404_and_a_planner_403_for_the_notes(world):
         reverse("cases:case_notes", args=[case.pk]),
         reverse("cases:case_note_add", args=[case.pk]),
     ):
-        assert _as(user_with_role(Role.CASEWORKER)).get(url).status_code in (404, 405)
-        assert _as(user_with_role(Role.PLANNER)).get(url).status_code in (403, 405)
-    stranger = _as(user_with_role(Role.CASEWORKER))
+        assert signed_in(user_with_role(Role.CASEWORKER)).get(url).status_code in (404, 405)
+        assert signed_in(user_with_role(Role.PLANNER)).get(url).status_code in (403, 405)
+    stranger = signed_in(user_with_role(Role.CASEWORKER))
     post = stranger.post(
         reverse("cases:case_note_add", args=[case.pk]), {"text": "x", "visibility": "team"}
     )

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from cases.models import Admissibility, Case, CaseRoute, RouteDecision
 from cases.services.route import case_route_decide
-from tests.factories import referral_world, user_with_role
+from tests.factories import referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +23,8 @@ def world(db) -> dict[str, Any]:
     return referral_world()
 
 
-def _as(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_an_empty_decision_names_the_route_the_best_interest_and_the_childs_voice(world):
-    case, client = world["case"], _as(world["caseworker"])
+    case, client = world["case"], signed_in(world["caseworker"])
     response = client.post(reverse("cases:route_decide", args=[case.pk]), {})
     assert response.status_code == 400
     assert {"route", "best_interest"} <= set(response.context["form"].errors)
@@ -74,7 +67,7 @@ def test_the_childs_words_need_who_heard_them_and_when_and_decisions_accumulate(
     )
     routes = list(RouteDecision.objects.order_by("decided_at").values_list("route", flat=True))
     assert routes == [CaseRoute.ADMINISTRATIVE, CaseRoute.SPECIAL_PROTECTION]
-    page = _as(caseworker).get(reverse("cases:case_route", args=[case.pk])).content.decode()
+    page = signed_in(caseworker).get(reverse("cases:case_route", args=[case.pk])).content.decode()
     assert "Quiero seguir en mi colegio" in page and page.count('class="decision"') == 2
 
 
@@ -92,6 +85,6 @@ def test_the_route_waits_for_admission_and_other_teams_are_refused(world):
         )
     assert "case" in pending.value.message_dict
     url = reverse("cases:case_route", args=[case.pk])
-    assert 'id="route-needs-admission"' in _as(world["caseworker"]).get(url).content.decode()
-    assert _as(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
-    assert _as(world["provider"]).get(url).status_code == 403
+    assert 'id="route-needs-admission"' in signed_in(world["caseworker"]).get(url).content.decode()
+    assert signed_in(user_with_role(Role.CASEWORKER)).get(url).status_code == 404
+    assert signed_in(world["provider"]).get(url).status_code == 403

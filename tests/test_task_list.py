@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from cases.models import Admissibility, Case, CaseCloseReason, FollowUp
 from cases.services.closure import case_closure_request
 from matching.models import Referral
 from matching.services import referral_create_and_send
-from tests.factories import case_of, referral_world, user_with_role
+from tests.factories import case_of, referral_world, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db) -> dict[str, Any]:
     return referral_world()
-
-
-def _as(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_task_list_shows_each_kind_of_task_linked_to_its_page(world):
@@ -48,7 +41,7 @@ def test_the_task_list_shows_each_kind_of_task_linked_to_its_page(world):
     closing = case_of(caseworker)
     case_closure_request(actor=caseworker, case=closing, reason=CaseCloseReason.PLAN_COMPLETED)
 
-    page = _as(colleague).get(reverse("matching:tasks")).content.decode()
+    page = signed_in(colleague).get(reverse("matching:tasks")).content.decode()
     assert (
         reverse("cases:case_follow_up", args=[case.pk]) + f"#follow-up-{overdue_contact.pk}" in page
     )
@@ -58,13 +51,13 @@ def test_the_task_list_shows_each_kind_of_task_linked_to_its_page(world):
     assert f"#referral-{referral.pk}" in page
 
     # Who asked for the closure does not verify it: not on their list.
-    mine = _as(caseworker).get(reverse("matching:tasks")).content.decode()
+    mine = signed_in(caseworker).get(reverse("matching:tasks")).content.decode()
     assert reverse("cases:case_closure", args=[closing.pk]) not in mine
 
 
 def test_another_teams_tasks_never_show_and_other_roles_are_refused(world):
     FollowUp.objects.create(case=world["case"], kind="call", due_on=timezone.localdate())
-    stranger = _as(user_with_role(Role.CASEWORKER))
+    stranger = signed_in(user_with_role(Role.CASEWORKER))
     page = stranger.get(reverse("matching:tasks")).content.decode()
     assert world["case"].code not in page
-    assert _as(user_with_role(Role.PLANNER)).get(reverse("matching:tasks")).status_code == 403
+    assert signed_in(user_with_role(Role.PLANNER)).get(reverse("matching:tasks")).status_code == 403

@@ -12,15 +12,15 @@ from accounts.models import Role
 from cases.models import Case
 from directory.models import TaxonomyTerm
 from matching.models import Referral, ReferralStatus
-from tests.factories import ServiceAtSiteFactory, TerritoryFactory, case_of, user_with_role
+from tests.factories import (
+    ServiceAtSiteFactory,
+    TerritoryFactory,
+    api_client_for,
+    case_of,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def new_case(caseworker, **extra):
         "need_codes": ["specialized.psychological_care"],
         **extra,
     }
-    return client_for(caseworker).post("/api/cases/", payload, format="json")
+    return api_client_for(caseworker).post("/api/cases/", payload, format="json")
 
 
 def test_a_caseworker_creates_a_case_and_reads_its_explained_priority(caseworker, territory):
@@ -57,7 +57,7 @@ def test_a_caseworker_creates_a_case_and_reads_its_explained_priority(caseworker
     body = response.json()
     assert body["code"].startswith("C-") and body["priority_policy_version"] >= 1
     assert body["needs"][0]["code"] == "specialized.psychological_care"
-    priority = client_for(caseworker).get(f"/api/cases/{body['id']}/priority/").json()
+    priority = api_client_for(caseworker).get(f"/api/cases/{body['id']}/priority/").json()
     assert priority["score"] == body["priority_score"]
     assert {c["code"] for c in priority["components"]} >= {"risk"}
 
@@ -75,12 +75,12 @@ def test_a_case_of_another_team_does_not_exist_for_you(caseworker, territory, ot
     case = case_of(caseworker)
     stranger = user_with_role(Role.CASEWORKER, organization=other_org)
     for path in ("", "priority/", "options/"):
-        assert client_for(stranger).get(f"/api/cases/{case.pk}/{path}").status_code == 404
+        assert api_client_for(stranger).get(f"/api/cases/{case.pk}/{path}").status_code == 404
     assert (
-        client_for(stranger).patch(f"/api/cases/{case.pk}/", {"risk_level": "low"}).status_code
+        api_client_for(stranger).patch(f"/api/cases/{case.pk}/", {"risk_level": "low"}).status_code
         == 404
     )
-    listed = client_for(stranger).get("/api/cases/").json()
+    listed = api_client_for(stranger).get("/api/cases/").json()
     assert listed["count"] == 0 and listed["results"] == []
 
 
@@ -102,8 +102,8 @@ def _admit(api: Any, case_id: str) -> None:
 
 def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
     case_id = new_case(caseworker).json()["id"]
-    _admit(client_for(caseworker), case_id)
-    api = client_for(caseworker)
+    _admit(api_client_for(caseworker), case_id)
+    api = api_client_for(caseworker)
     options = api.get(f"/api/cases/{case_id}/options/").json()
     assert options["eligible"][0]["service_at_site_id"] == str(offer.pk)
     # No consent yet: refused, naming consent, until a reason is given or consent recorded.
@@ -123,19 +123,19 @@ def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
     assert sent.status_code == 201 and sent.json()["status"] == "sent"
     referral_id = sent.json()["id"]
 
-    inbox = client_for(provider).get("/api/provider/referrals/").json()["results"]
+    inbox = api_client_for(provider).get("/api/provider/referrals/").json()["results"]
     assert [p["referral_id"] for p in inbox] == [referral_id]
     assert "birth_date" not in inbox[0] and inbox[0]["age_band"] == "6–11"
 
-    accept = client_for(provider).post(
+    accept = api_client_for(provider).post(
         f"/api/referrals/{referral_id}/transition/", {"to_status": "accepted"}, format="json"
     )
     assert accept.status_code == 200 and accept.json()["status"] == "accepted"
-    illegal = client_for(provider).post(
+    illegal = api_client_for(provider).post(
         f"/api/referrals/{referral_id}/transition/", {"to_status": "sent"}, format="json"
     )
     assert illegal.status_code in (400, 403)
-    bad = client_for(provider).post(
+    bad = api_client_for(provider).post(
         f"/api/referrals/{referral_id}/transition/", {"to_status": "flying"}, format="json"
     )
     assert bad.status_code == 400 and "to_status" in bad.json()
@@ -143,7 +143,7 @@ def test_the_full_loop_through_the_api(caseworker, provider, territory, offer):
 
 def test_another_provider_cannot_see_or_move_the_referral(caseworker, territory, offer, other_org):
     case = Case.objects.get(pk=new_case(caseworker).json()["id"])
-    api = client_for(caseworker)
+    api = api_client_for(caseworker)
     _admit(api, str(case.pk))
     referral = api.post(
         "/api/referrals/",
@@ -154,7 +154,7 @@ def test_another_provider_cannot_see_or_move_the_referral(caseworker, territory,
         },
         format="json",
     ).json()
-    stranger = client_for(user_with_role(Role.PROVIDER, organization=other_org))
+    stranger = api_client_for(user_with_role(Role.PROVIDER, organization=other_org))
     assert stranger.get(f"/api/provider/referrals/{referral['id']}/").status_code == 404
     moved = stranger.post(
         f"/api/referrals/{referral['id']}/transition/", {"to_status": "accepted"}, format="json"
@@ -165,16 +165,16 @@ def test_another_provider_cannot_see_or_move_the_referral(caseworker, territory,
 
 def test_coordination_views_are_for_coordinators_only(caseworker, coordinator):
     for path in ("/api/coordination/overdue-referrals/", "/api/coordination/multiple-alerts/"):
-        assert client_for(caseworker).get(path).status_code == 403
-        assert client_for(coordinator).get(path).status_code == 200
+        assert api_client_for(caseworker).get(path).status_code == 403
+        assert api_client_for(coordinator).get(path).status_code == 200
 
 
 def test_a_coordinator_publishes_a_policy_version_and_a_caseworker_cannot(caseworker, coordinator):
     payload = {"change_note": "Más peso a la espera", "waiting_points_per_week": 10}
-    assert client_for(caseworker).post("/api/priority-policy/", payload).status_code == 403
-    published = client_for(coordinator).post("/api/priority-policy/", payload)
+    assert api_client_for(caseworker).post("/api/priority-policy/", payload).status_code == 403
+    published = api_client_for(coordinator).post("/api/priority-policy/", payload)
     assert published.status_code == 201 and published.json()["waiting_points_per_week"] == 10
-    broken = client_for(coordinator).post(
+    broken = api_client_for(coordinator).post(
         "/api/priority-policy/", {"change_note": "x", "alert_cap": 5000}
     )
     assert broken.status_code == 400 and "band_points" in broken.json()
@@ -184,7 +184,7 @@ def test_any_member_raises_an_alert_by_case_code_and_learns_nothing_else(
     caseworker, provider, provider_org, territory
 ):
     case = case_of(caseworker)
-    response = client_for(provider).post(
+    response = api_client_for(provider).post(
         "/api/alerts/",
         {
             "organization_id": str(provider_org.pk),
@@ -196,7 +196,7 @@ def test_any_member_raises_an_alert_by_case_code_and_learns_nothing_else(
     )
     assert response.status_code == 201
     assert set(response.json()) == {"id", "started_intake"}
-    unknown = client_for(provider).post(
+    unknown = api_client_for(provider).post(
         "/api/alerts/",
         {
             "organization_id": str(provider_org.pk),
@@ -216,7 +216,7 @@ def test_any_member_raises_an_alert_by_case_code_and_learns_nothing_else(
 )
 def test_a_consent_dated_out_of_any_sane_range_is_refused_naming_given_at(caseworker, given_at):
     case = case_of(caseworker)
-    response = client_for(caseworker).post(
+    response = api_client_for(caseworker).post(
         f"/api/cases/{case.pk}/consents/",
         {"given_by": "madre", "scopes": ["referral"], "given_at": given_at},
         format="json",
@@ -229,7 +229,7 @@ def test_a_consent_dated_out_of_any_sane_range_is_refused_naming_given_at(casewo
 def test_a_consent_dated_yesterday_is_recorded_and_echoed_with_a_plain_offset(caseworker):
     case = case_of(caseworker)
     yesterday = timezone.now() - timedelta(days=1)
-    response = client_for(caseworker).post(
+    response = api_client_for(caseworker).post(
         f"/api/cases/{case.pk}/consents/",
         {"given_by": "madre", "scopes": ["referral"], "given_at": yesterday.isoformat()},
         format="json",
@@ -244,14 +244,14 @@ def test_a_consent_dated_yesterday_is_recorded_and_echoed_with_a_plain_offset(ca
 
 def test_the_priority_answer_has_its_documented_shape(caseworker, territory):
     case_id = new_case(caseworker).json()["id"]
-    priority = client_for(caseworker).get(f"/api/cases/{case_id}/priority/").json()
+    priority = api_client_for(caseworker).get(f"/api/cases/{case_id}/priority/").json()
     assert set(priority) == {"score", "policy_version", "computed_at", "components"}
     assert set(priority["components"][0]) == {"code", "points", "sentence"}
 
 
 def test_a_draft_referral_answers_without_sent_at_or_response_due(caseworker, territory, offer):
     case_id = new_case(caseworker).json()["id"]
-    draft = client_for(caseworker).post(
+    draft = api_client_for(caseworker).post(
         "/api/referrals/",
         {"case_id": case_id, "service_at_site_id": str(offer.pk), "send": False},
         format="json",
