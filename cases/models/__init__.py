@@ -25,6 +25,16 @@ from cases.models.file import (
 )
 from cases.models.follow_up import FollowUp, FollowUpKind, FollowUpResult
 from cases.models.notes import CaseNote, NoteVisibility
+from cases.models.report import (
+    CaseDuplicateKey,
+    CaseLinkRequest,
+    FindingStatus,
+    LinkRequestStatus,
+    OutreachFinding,
+    OutreachList,
+    Report,
+    ReportStatus,
+)
 from cases.models.route import CaseRoute, RouteDecision
 
 __all__ = [
@@ -41,7 +51,9 @@ __all__ = [
     "Case",
     "CaseCloseReason",
     "CaseClosure",
+    "CaseDuplicateKey",
     "CaseIdentity",
+    "CaseLinkRequest",
     "CaseNeed",
     "CaseNote",
     "CaseReopening",
@@ -50,11 +62,17 @@ __all__ = [
     "ClosureStatus",
     "Consent",
     "ConsentScope",
+    "FindingStatus",
     "FollowUp",
     "FollowUpKind",
     "FollowUpResult",
+    "LinkRequestStatus",
     "NeedStatus",
     "NoteVisibility",
+    "OutreachFinding",
+    "OutreachList",
+    "Report",
+    "ReportStatus",
     "RouteDecision",
     "VulnerabilityFactor",
     "age_in_years",
