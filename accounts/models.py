@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Local coordinator")
     CASEWORKER = "caseworker", _("Caseworker")
+    # Sees the caseload of their organization's team and approves what needs four eyes
+    # (a transfer out, the closure of a case with no authority on its team).
+    SUPERVISOR = "supervisor", _("Supervisor")
     PROVIDER = "provider", _("Provider staff")
     PLANNER = "planner", _("Planner")
     ADMINISTRATOR = "administrator", _("Administrator")

@@ -1,8 +1,15 @@
 """Reads of the case file, and who may see which case.
 
 Who sees what:
-- caseworkers of the owning organization work a case: its record, needs, consents and
-  alerts; nobody else reads the case file;
+- caseworkers of the lead organization (``Case.organization``) work a case: its record,
+  needs, consents, alerts and notes;
+- supervisors of the lead organization read its team's caseload and each case of it,
+  and approve transfers out and closures that need four eyes;
+- partner organizations on the case team (``CasePartner``) read the case summary and
+  the notes meant for the whole case team only while the family's consent to share
+  information with the network holds; without it a partner sees the team (who is on
+  the case) and the referral packet, as a provider does;
+- the authority on the case team verifies a "rights restored" closure;
 - coordinators see the network's operational views (cases with multiple alerts: code,
   team, priority), never the case contents;
 - any member of the network may raise an alert, learning nothing about the case.
@@ -18,7 +25,16 @@ from django.db.models import Count, Q, QuerySet, Value, When
 
 from accounts.models import Membership, Role, User
 from accounts.selectors import AnyUser, user_organization_ids, user_roles
-from cases.models import Alert, AlertStatus, Case, CaseStatus, Consent, ConsentScope
+from cases.models import (
+    Alert,
+    AlertStatus,
+    Case,
+    CasePartner,
+    CaseStatus,
+    Consent,
+    ConsentScope,
+    PartnerRole,
+)
 from directory.models import RiskLevel
 
 # --- permissions ---------------------------------------------------------------
@@ -30,6 +46,83 @@ def case_team_organization_ids(*, user: AnyUser) -> set[UUID]:
 
 def case_can_work(*, user: AnyUser, case: Case) -> bool:
     return case.organization_id in case_team_organization_ids(user=user)
+
+
+def case_supervisor_organization_ids(*, user: AnyUser) -> set[UUID]:
+    return user_organization_ids(user=user, role=Role.SUPERVISOR)
+
+
+# The memberships through which an organization's people act as a partner on a case.
+PARTNER_MEMBER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER)
+
+
+def case_member_organization_ids(*, user: AnyUser) -> set[UUID]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user_id=user.pk, role__in=PARTNER_MEMBER_ROLES).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def case_can_supervise(*, user: AnyUser, case: Case) -> bool:
+    return case.organization_id in case_supervisor_organization_ids(user=user)
+
+
+def case_partner_roles_for_user(*, user: AnyUser, case: Case) -> set[str]:
+    """The roles the user's organizations hold on the case team now (none: not a partner)."""
+    organizations = case_member_organization_ids(user=user) - {case.organization_id}
+    if not organizations:
+        return set()
+    return set(
+        CasePartner.objects.filter(
+            case=case, ended_at__isnull=True, organization_id__in=organizations
+        ).values_list("role", flat=True)
+    )
+
+
+def case_shares_information(*, case: Case) -> bool:
+    """Whether the family's consent lets the case team's partners read the case."""
+    return case_consent_for(case=case, scope=ConsentScope.INFORMATION_SHARING) is not None
+
+
+def case_access_for_user(*, user: AnyUser, case: Case) -> str:
+    """How the user stands to the case: ``lead``, ``supervisor``, ``partner`` (reads the
+    summary under the consent), ``packet`` (a partner without it) or ``""`` (none)."""
+    if case_can_work(user=user, case=case):
+        return "lead"
+    if case_can_supervise(user=user, case=case):
+        return "supervisor"
+    if case_partner_roles_for_user(user=user, case=case):
+        return "partner" if case_shares_information(case=case) else "packet"
+    return ""
+
+
+def case_get_for_case_team(*, user: AnyUser, case_id: UUID) -> tuple[Case, str] | None:
+    """The case and the user's standing on it, for whoever is on its team (else None)."""
+    case = (
+        Case.objects.select_related("territory", "organization", "caseworker")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return None
+    access = case_access_for_user(user=user, case=case)
+    return (case, access) if access else None
+
+
+def case_authority_organization_ids(*, case: Case) -> set[UUID]:
+    return set(
+        CasePartner.objects.filter(
+            case=case, ended_at__isnull=True, role=PartnerRole.AUTHORITY
+        ).values_list("organization_id", flat=True)
+    )
+
+
+def case_list_for_supervisor(*, user: AnyUser) -> QuerySet[Case]:
+    """The caseload of the teams the user supervises."""
+    return Case.objects.filter(organization_id__in=case_supervisor_organization_ids(user=user))
 
 
 def case_list_for_user(*, user: AnyUser) -> QuerySet[Case]:
@@ -52,6 +145,30 @@ def case_team_users(*, case: Case) -> list[User]:
         User.objects.filter(
             memberships__organization_id=case.organization_id,
             memberships__role=Role.CASEWORKER,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def case_partner_users(*, case: Case, roles: tuple[str, ...] | None = None) -> list[User]:
+    """The active people of the partner organizations on the case (in ``roles``, if given)."""
+    partners = CasePartner.objects.filter(case=case, ended_at__isnull=True)
+    if roles is not None:
+        partners = partners.filter(role__in=roles)
+    return list(
+        User.objects.filter(
+            memberships__organization_id__in=partners.values("organization_id"),
+            memberships__role__in=PARTNER_MEMBER_ROLES,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def organization_supervisors(*, organization_id: UUID) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organization_id=organization_id,
+            memberships__role=Role.SUPERVISOR,
             is_active=True,
         ).distinct()
     )

@@ -36,9 +36,19 @@ from cases.models.report import (
     ReportStatus,
 )
 from cases.models.route import CaseRoute, RouteDecision
+from cases.models.team import (
+    OPEN_TRANSFER_STATUSES,
+    CaseAssignment,
+    CasePartner,
+    CaseProgressReport,
+    CaseTransfer,
+    PartnerRole,
+    TransferStatus,
+)
 
 __all__ = [
     "CODE_ALPHABET",
+    "OPEN_TRANSFER_STATUSES",
     "RISK_BANDS",
     "VERIFIED_CLOSE_REASONS",
     "Admissibility",
@@ -49,6 +59,7 @@ __all__ = [
     "AlertStatus",
     "AlertType",
     "Case",
+    "CaseAssignment",
     "CaseCloseReason",
     "CaseClosure",
     "CaseDuplicateKey",
@@ -56,9 +67,12 @@ __all__ = [
     "CaseLinkRequest",
     "CaseNeed",
     "CaseNote",
+    "CasePartner",
+    "CaseProgressReport",
     "CaseReopening",
     "CaseRoute",
     "CaseStatus",
+    "CaseTransfer",
     "ClosureStatus",
     "Consent",
     "ConsentScope",
@@ -71,9 +85,11 @@ __all__ = [
     "NoteVisibility",
     "OutreachFinding",
     "OutreachList",
+    "PartnerRole",
     "Report",
     "ReportStatus",
     "RouteDecision",
+    "TransferStatus",
     "VulnerabilityFactor",
     "age_in_years",
     "case_code_new",
