@@ -46,6 +46,9 @@ class AuditRecordType(models.TextChoices):
     ADMISSIBILITY = "admissibility", _("Admissibility decision")
     FOLLOW_UP = "follow_up", _("Follow-up")
     NOTE = "note", _("Case note")
+    CASE_TEAM = "case_team", _("Case team")
+    TRANSFER = "transfer", _("Case transfer")
+    PROGRESS_REPORT = "progress_report", _("Progress report")
     AUDIT = "audit", _("Audit log")
 
 
