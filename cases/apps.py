@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from audit.hooks import audit_case_resolver_register, resolver_from_queryset
         from audit.models import AuditRecordType
+        from cases import territory_receivers  # noqa: F401  (connects the receiver)
         from cases.models import Alert, Case
 
         audit_case_resolver_register(

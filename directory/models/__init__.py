@@ -21,6 +21,7 @@ from directory.models.organization import (
     Taxonomy,
     TaxonomyTerm,
 )
+from directory.models.population import POPULATION_BANDS, TerritoryPopulation
 from directory.models.service import (
     SEARCH_CONFIG,
     AccessRoute,
@@ -52,6 +53,7 @@ __all__ = [
     "ANY_CATEGORY",
     "LEVEL_DEPTH",
     "MAX_AGE_YEARS",
+    "POPULATION_BANDS",
     "SEARCH_CONFIG",
     "SEARCH_SYNONYMS_CACHE_KEY",
     "AccessRoute",
@@ -77,5 +79,6 @@ __all__ = [
     "TaxonomyTerm",
     "Territory",
     "TerritoryLevel",
+    "TerritoryPopulation",
     "search_synonyms_invalidate",
 ]
