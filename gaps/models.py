@@ -146,7 +146,8 @@ class ManagementReport(models.Model):
     end = models.DateField(_("last day"))
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
     seconds = models.FloatField(_("duration (s)"), default=0.0)
-    # NetworkIndicators.as_dict(), per_pair limited as in NetworkSnapshot.
+    # NetworkIndicators.as_dict(), per_pair limited as in NetworkSnapshot; under "casework"
+    # the case file's indicators (gaps.casework), raw like the rest.
     indicators = models.JSONField(default=dict)
 
     class Meta:

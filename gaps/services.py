@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gaps.casework import casework_cohort, casework_indicators_for_period
 from gaps.models import ManagementReport, NetworkSnapshot
 from gaps.network import NetworkIndicators, network_indicators_for_period
 
@@ -75,6 +76,29 @@ def indicators_for_storage(indicators: NetworkIndicators) -> dict[str, Any]:
     return data
 
 
+def casework_indicators_for_days(
+    *, start: date, end: date, today: date | None = None
+) -> dict[str, Any]:
+    """The case file's indicators of the days ``start`` to ``end`` (inclusive), raw.
+
+    With the re-entry cohort's days under ``"cohort"``, as stored in a management report.
+    """
+    first, last = casework_cohort(start=start, end=end)
+    since, until = period_bounds(start=start, end=end)
+    cohort_since, cohort_until = period_bounds(start=first, end=last)
+    data = casework_indicators_for_period(
+        start=since,
+        end=until,
+        cohort_start=cohort_since,
+        cohort_end=cohort_until,
+        first_day=start,
+        last_day=end,
+        today=today or timezone.localdate(),
+    )
+    data["cohort"] = {"start": first.isoformat(), "end": last.isoformat()}
+    return data
+
+
 def network_snapshot_take(
     *, day: date | None = None, progress: Callable[[str], None] | None = None
 ) -> NetworkSnapshot:
@@ -120,6 +144,9 @@ def management_report_take(
     say(_("reading referrals and computing"))
     since, until = period_bounds(start=start, end=end)
     data = indicators_for_storage(network_indicators_for_period(start=since, end=until))
+    say(_("reading the case files and computing"))
+    # Beside the network's figures, under a key of its own: the network's readers ignore it.
+    data["casework"] = casework_indicators_for_days(start=start, end=end)
     say(_("saving"))
     return _management_report_store(
         start=start, end=end, indicators=data, seconds=round(time.monotonic() - started, 2)

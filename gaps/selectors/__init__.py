@@ -16,12 +16,25 @@ The suggested site of a hotspot is the medoid of the children's homes (a real ho
 
 The modules: ``access`` (who reads), ``suppression`` (small counts), ``inventory`` (the rows
 of a gap snapshot), ``choropleth`` (the map's classes and data), ``trends`` (across
-snapshots) and ``network`` (the referral network). Import from here.
+snapshots), ``network`` (the referral network) and ``casework`` (the case file's times,
+closures, re-entries and follow-ups). Import from here.
 """
 
 from gaps.selectors.access import (
     GAP_ROLES,
     gap_can_view,
+)
+from gaps.selectors.casework import (
+    CASEWORK_FIGURES,
+    TYPICAL_DURATION_DAYS,
+    CaseworkRow,
+    CaseworkSummary,
+    casework_figure_labels,
+    casework_period_indicators,
+    casework_period_summary,
+    casework_reason_labels,
+    casework_row,
+    casework_summary,
 )
 from gaps.selectors.choropleth import (
     NO_DATA_COLOUR,
@@ -84,6 +97,7 @@ from gaps.selectors.trends import (
 )
 
 __all__ = [
+    "CASEWORK_FIGURES",
     "DEFAULT_MEASURE",
     "GAP_FIGURES",
     "GAP_ROLES",
@@ -94,7 +108,10 @@ __all__ = [
     "SITE_DECIMALS",
     "SMALL_COLOUR",
     "SUPPRESSION_THRESHOLD",
+    "TYPICAL_DURATION_DAYS",
     "WITHHELD",
+    "CaseworkRow",
+    "CaseworkSummary",
     "EquityPoint",
     "GapRow",
     "HotspotRow",
@@ -104,6 +121,12 @@ __all__ = [
     "OrganizationRow",
     "PairRow",
     "Shown",
+    "casework_figure_labels",
+    "casework_period_indicators",
+    "casework_period_summary",
+    "casework_reason_labels",
+    "casework_row",
+    "casework_summary",
     "count_shown",
     "gap_can_view",
     "gap_category_default",

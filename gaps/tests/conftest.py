@@ -196,4 +196,148 @@ def indicators(
     )
 
 
-__all__ = ["END", "NAN", "PSY", "START", "indicators", "signed_in"]
+__all__ = ["END", "NAN", "PSY", "START", "indicators", "signed_in", "utc"]
+
+
+# --- the case file's indicators -----------------------------------------------------------------
+
+
+def utc(year, month, day, hour=16):
+    """16:00 UTC is midday in Santiago all year: whole days between two of them, DST or not."""
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def casework():
+    """Cases with known dates for the third quarter of 2026 (``START``-``END``).
+
+    Team A works in the north (a1-a5 admitted and served) and the south (d1-d6 closed);
+    team B has a6 in the north, a case closed as not admitted in the south, and r1-r5 in
+    the north, closed in the third quarter of 2025 (the re-entry cohort).
+    """
+    from cases.models import AdmissibilityDecision, Case, CaseClosure, CaseReopening
+    from cases.services.admissibility import case_admissibility_decide
+    from cases.services.closure import case_close, case_reopen
+    from cases.services.follow_up import follow_up_record, follow_up_schedule
+    from matching.models import ReferralEvent
+    from waitlists.models import Enrolment
+
+    north = TerritoryFactory(name="Sector Norte", code="CW-N")
+    south = TerritoryFactory(name="Sector Sur", code="CW-S")
+    team_a = OrganizationFactory(name="Equipo Norte")
+    team_b = OrganizationFactory(name="Equipo Sur")
+    worker_a = user_with_role(Role.CASEWORKER, organization=team_a)
+    worker_b = user_with_role(Role.CASEWORKER, organization=team_b)
+    site = ServiceAtSiteFactory()
+    workers = {team_a.pk: worker_a, team_b.pk: worker_b}
+
+    def case(team, territory, *, requested, created=None):
+        made = CaseFactory(
+            organization=team, territory=territory, admissibility="pending", requested_at=requested
+        )
+        Case.objects.filter(pk=made.pk).update(created=created or requested)
+        made.refresh_from_db()
+        return made
+
+    def admit(made, at):
+        case_admissibility_decide(
+            actor=workers[made.organization_id], case=made, admissibility="admitted"
+        )
+        AdmissibilityDecision.objects.filter(case=made).update(decided_at=at)
+
+    def close(made, at, reason):
+        case_close(actor=workers[made.organization_id], case=made, reason=reason)
+        Case.objects.filter(pk=made.pk).update(closed_at=at)
+        CaseClosure.objects.filter(case=made, status="closed").update(decided_at=at)
+        made.refresh_from_db()
+
+    def reopen(made, at):
+        case_reopen(actor=workers[made.organization_id], case=made, reason="Nueva alerta")
+        CaseReopening.objects.filter(case=made, reopened_at__gt=at).update(reopened_at=at)
+        made.refresh_from_db()
+
+    def in_service(made, at):
+        referral = Referral.objects.create(
+            case=made,
+            service=site.service,
+            status=ReferralStatus.IN_SERVICE,
+            created_by=workers[made.organization_id],
+            sent_at=at - timedelta(days=1),
+        )
+        ReferralEvent.objects.create(
+            referral=referral, from_status="waiting", to_status="in_service", at=at
+        )
+
+    def enrol(made, at):
+        Enrolment.objects.create(case=made, service_at_site=site, started_at=at)
+
+    reported = utc(2026, 8, 1)
+    admitted = []
+    for days in [2, 4, 6, 8, 10]:
+        made = case(team_a, north, requested=reported)
+        admit(made, reported + timedelta(days=days))
+        admitted.append(made)
+    a6 = case(team_b, north, requested=reported)
+    admit(a6, reported + timedelta(days=3))
+    for made, days in zip(admitted, [20, 30, 40, 50, 60], strict=True):
+        enrol(made, reported + timedelta(days=days))
+    in_service(admitted[4], reported + timedelta(days=15))
+    in_service(a6, reported + timedelta(days=7))
+
+    opened = utc(2026, 3, 1)
+    for days in [130, 140, 150, 160, 200]:
+        made = case(team_a, south, requested=opened)
+        admit(made, opened + timedelta(days=1))
+        close(made, opened + timedelta(days=days), "moved_away")
+    d6 = case(team_a, south, requested=utc(2026, 1, 1))
+    close(d6, utc(2026, 2, 1), "moved_away")
+    reopen(d6, utc(2026, 4, 1))
+    close(d6, utc(2026, 8, 1), "aged_out")
+    refused = case(team_b, south, requested=utc(2026, 8, 1))
+    case_admissibility_decide(
+        actor=worker_b, case=refused, admissibility="not_admitted", reason="No corresponde"
+    )
+    Case.objects.filter(pk=refused.pk).update(closed_at=utc(2026, 8, 5))
+
+    cohort = []
+    for _number in range(5):
+        made = case(team_b, north, requested=utc(2025, 1, 1))
+        close(made, utc(2025, 8, 1), "moved_away")
+        cohort.append(made)
+    reopen(cohort[0], utc(2026, 3, 1))
+    reopen(cohort[1], utc(2026, 3, 1))
+    reopen(cohort[2], utc(2026, 9, 1))  # 13 months later: not a re-entry within 12
+
+    def follow_up(made, due, done=None):
+        planned = follow_up_schedule(
+            actor=workers[made.organization_id], case=made, kind="call", due_on=due
+        )
+        if done is not None:
+            follow_up_record(
+                actor=workers[made.organization_id],
+                follow_up=planned,
+                result="better",
+                done_on=done,
+            )
+
+    follow_up(admitted[0], date(2026, 8, 10), date(2026, 8, 10))
+    follow_up(admitted[1], date(2026, 8, 10), date(2026, 8, 9))
+    follow_up(admitted[2], date(2026, 8, 10), date(2026, 8, 10))
+    follow_up(admitted[3], date(2026, 8, 10), date(2026, 8, 12))  # late
+    follow_up(admitted[4], date(2026, 8, 10))  # never made
+    follow_up(admitted[0], date(2026, 9, 20), date(2026, 9, 19))
+    follow_up(admitted[0], date(2026, 10, 1), date(2026, 10, 1))  # due after the period
+    return {
+        "north": north,
+        "south": south,
+        "team_a": team_a,
+        "team_b": team_b,
+        "worker_a": worker_a,
+        "admitted": admitted,
+        "a6": a6,
+        "case": case,
+        "admit": admit,
+        "enrol": enrol,
+        "in_service": in_service,
+        "follow_up": follow_up,
+    }
