@@ -4,15 +4,19 @@ from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
+from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import PermissionMultipleChoiceField
 from accounts.models import ApiToken, Membership, Role, TwoFactorRequirement, User
 from accounts.selectors import user_has_role
 from accounts.services import api_token_revoke, totp_device_remove, user_sync_staff_flag
+from web.beat_admin import SCHEDULE_ADMINS
 
 
 def _is_administrator(request: HttpRequest) -> bool:
@@ -54,8 +58,21 @@ class PasswordChangeForm(AdminPasswordChangeForm):
     )
 
 
+class PermissionNamesMixin:
+    """The permissions widget names each permission in the user's language."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in {"user_permissions", "permissions"}:
+            kwargs.setdefault("form_class", PermissionMultipleChoiceField)
+            # A label reads the permission's model: one query, not one a permission.
+            kwargs["queryset"] = Permission.objects.select_related("content_type")
+        return super().formfield_for_manytomany(  # type: ignore[misc]
+            db_field, request, **kwargs
+        )
+
+
 @admin.register(User)
-class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
+class UserAdmin(AdministratorOnlyMixin, PermissionNamesMixin, DjangoUserAdmin):
     change_password_form = PasswordChangeForm
     inlines = [MembershipInline]
     list_display = ("username", "email", "is_active", "is_staff", "roles")
@@ -131,6 +148,15 @@ class ApiTokenAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
         self.message_user(request, _("%(n)s tokens revoked.") % {"n": queryset.count()})
 
 
+# Django's own group admin, with the permissions named as on the user form.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionNamesMixin, DjangoGroupAdmin):
+    pass
+
+
 class _TaskFilter(admin.AllValuesFieldListFilter):
     """django-celery-beat names the field 'Task Name' without marking it for translation."""
 
@@ -153,4 +179,6 @@ def _administrator_only(model_admin: type[admin.ModelAdmin[Any]]) -> type[admin.
 for _model, _model_admin in list(admin.site._registry.items()):
     if _model._meta.app_label == "django_celery_beat":
         admin.site.unregister(_model)
-        admin.site.register(_model, _administrator_only(type(_model_admin)))
+        # The crontabs said in the user's language (web/beat_admin.py), where Puente has that.
+        _base = SCHEDULE_ADMINS.get(_model, type(_model_admin))
+        admin.site.register(_model, _administrator_only(_base))

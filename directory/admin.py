@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.selectors import user_is_coordinator
 from directory.models import (
+    AccessRoute,
     Eligibility,
     Organization,
     OrganizationIdentifier,
@@ -224,6 +225,29 @@ class ServiceAdmin(OfferPermissionMixin, OwnOrganizationChoicesMixin, SimpleHist
     inlines = [EligibilityInline, ServiceAtSiteInline]
     formfield_overrides = URL_FIELDS_HTTPS
     list_select_related = ("organization",)
+
+    # A view-only form shows every field read-only, and Django prints an array field's
+    # stored codes ("referral"): the access routes are shown by their labels instead.
+    ACCESS_ROUTES_SHOWN = "access_routes_shown"
+
+    @admin.display(description=Service._meta.get_field("access_routes").verbose_name)
+    def access_routes_shown(self, obj: Service) -> str:
+        labels = dict(AccessRoute.choices)
+        return ", ".join(str(labels.get(route, route)) for route in obj.access_routes)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            return (*fields, self.ACCESS_ROUTES_SHOWN)
+        return fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if self.ACCESS_ROUTES_SHOWN not in fields:
+            return fields
+        # In the routes' own place, not after the form as read-only fields go.
+        fields.remove(self.ACCESS_ROUTES_SHOWN)
+        return [self.ACCESS_ROUTES_SHOWN if name == "access_routes" else name for name in fields]
 
     def get_urls(self) -> list[URLPattern]:
         from directory.admin_views import spreadsheet_template_view, spreadsheet_upload_view

@@ -83,19 +83,7 @@ VOID_TAGS = {
 # where it comes from. Each is a test expected to fail, strictly: once the word is
 # gone, its test passes, fails as XPASS, and the entry goes.
 # Keys are (view name pattern, text pattern), both regular expressions matched in full.
-KNOWN_ENGLISH: dict[tuple[str, str], str] = {
-    (r"admin:accounts_user_change", r".*\| Can (add|change|delete|view) .*"): (
-        "accounts/admin.py: permission names are stored by Django in English "
-        "(auth.Permission.name); the user form should label them from the model's "
-        "translated verbose names"
-    ),
-    (r"admin:django_celery_beat_crontabschedule_\w+", r"Every minute .*"): (
-        "django_celery_beat: a schedule describes itself in English (CrontabSchedule.__str__)"
-    ),
-    (r"admin:directory_service_change", r"referral"): (
-        "directory/admin.py: the service's access routes are shown as their stored codes"
-    ),
-}
+KNOWN_ENGLISH: dict[tuple[str, str], str] = {}
 
 
 class _ShownText(HTMLParser):
