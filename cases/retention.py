@@ -4,8 +4,10 @@ What goes: the identity (``CaseIdentity``, deleted), every free text that may de
 the child or name people (admissibility reason, need and alert notes, what was shared
 with the provider, the reason for sending without consent, the provider's feedback,
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
-verification and reopening, of a follow-up, of an admissibility or route decision;
-case notes are deleted). What is coarsened: the birth date to 1 July of its year (age bands still
+verification and reopening, of a follow-up, of an admissibility or route decision, of
+the case's reports and their outreach findings; case notes, the duplicate key and
+reports' documents are deleted; dismissed reports go the same way once past
+retention). What is coarsened: the birth date to 1 July of its year (age bands still
 work), the home to a point on the surface of its territory (never outside it, unlike a
 centroid of a concave or split territory).
 
@@ -37,6 +39,7 @@ from cases.models import (
     Alert,
     Case,
     CaseClosure,
+    CaseDuplicateKey,
     CaseIdentity,
     CaseNeed,
     CaseNote,
@@ -44,8 +47,10 @@ from cases.models import (
     CaseStatus,
     Consent,
     FollowUp,
+    Report,
     RouteDecision,
 )
+from cases.services.intake import reports_anonymise, reports_anonymise_expired
 from cases.signals import cases_anonymising
 
 logger = logging.getLogger(__name__)
@@ -104,6 +109,9 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
         best_interest="", child_views="", child_heard_by="", child_not_heard_reason=""
     )
     AdmissibilityDecision.objects.filter(case_id__in=ids).update(reason="")
+    # The front door: the duplicate key goes with the identity, reports lose their text.
+    CaseDuplicateKey.objects.filter(case_id__in=ids).delete()
+    reports_anonymise(reports=Report.objects.filter(case_id__in=ids), now=now)
     # Referrals, waitlist events and the rest of each app's records about these cases
     # are blanked by that app, in this transaction (see cases.signals).
     cases_anonymising.send(sender=Case, case_ids=ids)
@@ -132,6 +140,8 @@ def cases_anonymise_expired(
     """
     now = now or timezone.now()
     due = cases_due_for_anonymisation(now=now).count()
+    if not dry_run:
+        reports_anonymise_expired(now=now, retention_days=retention_days())
     if dry_run or not due:
         return due
     done = 0

@@ -98,6 +98,15 @@ class CaseCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     has_judicial_order = forms.BooleanField(label=_("Has a judicial order"), required=False)
+    # Optional identity, kept apart (CaseIdentity): it finds possible duplicates in other
+    # teams by a keyed hash, without showing either team the other's case.
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional. Seen only by your team; finds possible duplicates."),
+    )
+    national_id = forms.CharField(label=_("National ID (RUN)"), max_length=20, required=False)
 
     def __init__(self, *args: Any, teams: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,6 +139,8 @@ class CaseCreateForm(forms.Form):
             "access_route": data["access_route"],
             "needs": list(data["needs"]),
             "has_judicial_order": data["has_judicial_order"],
+            "full_name": data["full_name"],
+            "national_id": data["national_id"] if data["full_name"] else "",
         }
 
 

@@ -25,19 +25,23 @@ from cases.models import (
     AlertKind,
     AlertStatus,
     Case,
+    CaseDuplicateKey,
     CaseIdentity,
     CaseNeed,
     CaseStatus,
     Consent,
     NeedStatus,
+    Report,
+    ReportStatus,
 )
 from cases.selectors import alert_organization_ids
+from cases.selectors_intake import duplicate_key_compute
 from cases.services.admissibility import case_admissibility_decide as case_admissibility_decide
 from cases.services.closure import case_close as case_close
 from cases.services.closure import case_reopen_by_alert
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
-from directory.models import Organization, RiskLevel, TaxonomyTerm
+from directory.models import AccessRoute, Organization, RiskLevel, TaxonomyTerm
 
 # --- cases -------------------------------------------------------------------------
 
@@ -92,6 +96,16 @@ def case_create(
         CaseNeed.objects.create(case=case, term=term)
     if full_name:
         CaseIdentity.objects.create(case=case, full_name=full_name, national_id=national_id)
+        # The duplicate check's keyed hash, so later registrations find this case.
+        key = duplicate_key_compute(
+            full_name=full_name,
+            national_id=national_id,
+            birth_date=case.birth_date,
+            sex=case.sex,
+            territory_id=case.territory_id,
+        )
+        if key:
+            CaseDuplicateKey.objects.create(case=case, key=key)
     case_changed.send(sender=Case, case=case)
     return case
 
@@ -249,6 +263,25 @@ def alert_raise(
         case.full_clean(exclude=["territory"])
         case.save()
         started_intake = True
+        # The intake's report: a referral from the raising institution, already a case.
+        Report.objects.create(
+            modality=AccessRoute.REFERRAL,
+            reporter_organization=organization,
+            reporter_institution=organization.name,
+            reported_at=case.requested_at,
+            observed=note,
+            concern_types=[alert_type],
+            urgency=severity,
+            child_birth_date=birth_date,
+            child_sex=sex,
+            child_home=home,
+            receiving_organization=organization,
+            received_by=actor,
+            addressed_to=intake_organization,
+            status=ReportStatus.CONVERTED,
+            case=case,
+            decided_at=case.requested_at,
+        )
     else:
         # Locked: an alert arriving while the team closes the case reopens what closed.
         case = case_lock(case_id=case.pk)

@@ -31,6 +31,10 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-m
 # Off unless DJANGO_DEBUG is set (.env.example sets it for development).
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# The key of the duplicate check's hashes (cases.selectors_intake). Derived from
+# SECRET_KEY for development; set it apart in production, and never change it after
+# cases are registered (their stored keys would stop matching new ones).
+DUPLICATE_KEY_SECRET = os.environ.get("DUPLICATE_KEY_SECRET") or "duplicate-key:" + SECRET_KEY
 
 if os.environ.get("GDAL_LIBRARY_PATH"):
     GDAL_LIBRARY_PATH = os.environ["GDAL_LIBRARY_PATH"]
@@ -219,6 +223,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents (reports' written reports). No MEDIA_URL is routed: a document is
+# served only by the view that checks who may see its report.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

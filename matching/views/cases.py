@@ -34,8 +34,11 @@ from cases.models import (
     VulnerabilityFactor,
 )
 from cases.selectors import case_consent_for, case_team_organization_ids
+from cases.selectors_intake import case_duplicates_for_case
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
+from cases.services.intake import report_case_initial, report_convert
 from cases.views import case_or_404
+from cases.views.intake import report_to_convert_or_404
 from directory.selectors import format_distance
 from matching.forms import (
     HOME_FIELDS,
@@ -95,10 +98,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.CASEWORKER)
 def case_new(request: HttpRequest) -> HttpResponse:
     teams = case_team_organizations(organization_ids=case_team_organization_ids(user=request.user))
-    form = CaseCreateForm(request.POST if request.method == "POST" else None, teams=teams)
+    # ?reporte=<id>: a case opened from a report of the team's queue, prefilled from it.
+    report = report_to_convert_or_404(request, request.GET.get("reporte", ""))
+    form = CaseCreateForm(
+        request.POST if request.method == "POST" else None,
+        teams=teams,
+        initial=report_case_initial(report=report) if report else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            case = case_create(actor=actor_of(request), **form.service_arguments())
+            if report is None:
+                case = case_create(actor=actor_of(request), **form.service_arguments())
+            else:
+                case = report_convert(
+                    actor=actor_of(request), report=report, **form.service_arguments()
+                )
         except ValidationError as error:
             add_service_errors(form, error, rename=HOME_FIELDS)
         else:
@@ -108,8 +122,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 record_type=AuditRecordType.CASE,
                 record_id=case.pk,
                 case=case,
+                detail=f"from report={report.pk}" if report else "",
             )
             messages.success(request, _("Case %(code)s was registered.") % {"code": case.code})
+            if case_duplicates_for_case(case=case):
+                return redirect("cases:case_links", case_id=case.pk)
             return redirect("matching:case_detail", case_id=case.pk)
     status = 400 if form.is_bound else 200
     return render(
