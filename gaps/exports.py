@@ -17,10 +17,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from gaps.selectors import (
+    CASEWORK_FIGURES,
     GAP_FIGURES,
+    CaseworkRow,
+    CaseworkSummary,
     GapRow,
     HotspotRow,
     NetworkSummary,
+    casework_figure_labels,
     gap_figure_labels,
 )
 
@@ -161,6 +165,58 @@ def network_pair_table(*, summary: NetworkSummary) -> Table:
         for p in summary.per_pair
     ]
     return _("Pairs"), header, body
+
+
+def casework_indicator_table(*, summary: CaseworkSummary) -> Table:
+    """The case file's network-wide figures of the period, one per line, as the page's."""
+    header = [_("From"), _("To (included)"), _("Indicator"), _("Value")]
+    start = summary.start.isoformat() if summary.start else ""
+    end = summary.end.isoformat() if summary.end else ""
+    body: list[list[Any]] = [
+        [start, end, label, value] for _key, label, value in summary.indicators()
+    ]
+    if summary.cohort_start and summary.cohort_end:
+        body += [
+            [start, end, _("Re-entry cohort: closures from"), summary.cohort_start.isoformat()],
+            [start, end, _("Re-entry cohort: closures to"), summary.cohort_end.isoformat()],
+        ]
+    return _("Case file indicators"), header, body
+
+
+def casework_group_table(
+    *, title: str, first: str, rows: Iterable[CaseworkRow], summary: CaseworkSummary
+) -> Table:
+    """Every figure of each territory or team, and its closures by reason."""
+    labels = casework_figure_labels()
+    header = [
+        first,
+        *[labels[key] for key, _kind in CASEWORK_FIGURES],
+        *[_("Closures: %(reason)s") % {"reason": label} for _code, label in summary.reasons],
+    ]
+    body = [
+        [
+            row.name,
+            *[row.value(key) for key, _kind in CASEWORK_FIGURES],
+            *[row.reasons.get(code, 0) for code, _label in summary.reasons],
+        ]
+        for row in rows
+    ]
+    return title, header, body
+
+
+def casework_tables(*, summary: CaseworkSummary) -> dict[str, Table]:
+    return {
+        "casework": casework_indicator_table(summary=summary),
+        "casework_territories": casework_group_table(
+            title=_("Cases by territory"),
+            first=_("Territory"),
+            rows=summary.territories,
+            summary=summary,
+        ),
+        "casework_teams": casework_group_table(
+            title=_("Cases by team"), first=_("Team"), rows=summary.teams, summary=summary
+        ),
+    }
 
 
 def csv_response(*, filename: str, table: Table) -> HttpResponse:

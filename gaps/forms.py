@@ -113,7 +113,12 @@ NETWORK_TABLES = (
     ("indicators", _("Network indicators")),
     ("organizations", _("Organizations")),
     ("pairs", _("Pairs of organizations")),
+    ("casework", _("Case file indicators")),
+    ("casework_territories", _("Case file indicators by territory")),
+    ("casework_teams", _("Case file indicators by team")),
 )
+#: Tables of a period only: the nightly snapshot is the referral network's.
+PERIOD_TABLES = frozenset({"casework", "casework_territories", "casework_teams"})
 
 
 class NetworkDownloadForm(PeriodForm):
@@ -123,3 +128,13 @@ class NetworkDownloadForm(PeriodForm):
     table = forms.ChoiceField(
         label=_("Table"), choices=NETWORK_TABLES, required=False, initial="organizations"
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (
+            not self.errors
+            and cleaned.get("table") in PERIOD_TABLES
+            and not (cleaned.get("start") and cleaned.get("end"))
+        ):
+            self.add_error("table", _("The case file indicators need a period: give its days."))
+        return cleaned

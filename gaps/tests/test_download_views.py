@@ -64,7 +64,8 @@ def test_the_network_downloads_hold_the_snapshot_or_a_period(
     assert response.status_code == 200
     assert 'filename="red-2026-07-01-2026-09-30.xlsx"' in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
-    assert len(workbook.worksheets) == 3
+    # the network's three sheets, then the case file's (gaps/tests/test_casework_pages.py)
+    assert len(workbook.worksheets) == 6
     pairs = list(workbook.worksheets[2].iter_rows(min_row=2, values_only=True))
     assert {(p[1], p[2]) for p in pairs} == {("Proveedor Grande", 6), ("Proveedor Chico", "<5")}
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from gaps.exports import (
     Table,
+    casework_tables,
     csv_response,
     gap_hotspot_table,
     gap_inventory_table,
@@ -22,6 +23,7 @@ from gaps.exports import (
 from gaps.forms import GapDownloadForm, NetworkDownloadForm
 from gaps.selectors import (
     NetworkSummary,
+    casework_period_summary,
     gap_category_names,
     gap_hotspot_rows,
     gap_rows,
@@ -85,6 +87,12 @@ def network_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(form.errors)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    table = form.cleaned_data["table"] or "organizations"
+    if start and end and table.startswith("casework") and fmt == "csv":
+        # Only the case file's figures: the network's are not computed for nothing.
+        tables = casework_tables(summary=casework_period_summary(start=start, end=end))
+        name = f"casos-{start.isoformat()}-{end.isoformat()}"
+        return csv_response(filename=f"{name}-{table}.csv", table=tables[table])
     if start and end:
         summary = network_period_summary(start=start, end=end)
         name = f"red-{start.isoformat()}-{end.isoformat()}"
@@ -96,6 +104,8 @@ def network_download(request: HttpRequest, fmt: str) -> HttpResponse:
         name = f"red-{snapshot.start.isoformat()}-{snapshot.end.isoformat()}"
     tables = _network_tables(summary)
     if fmt == "csv":
-        table = form.cleaned_data["table"] or "organizations"
         return csv_response(filename=f"{name}-{table}.csv", table=tables[table])
+    if start and end:
+        # A period's workbook is the management report: the case file's sheets follow.
+        tables.update(casework_tables(summary=casework_period_summary(start=start, end=end)))
     return xlsx_response(filename=f"{name}.xlsx", tables=list(tables.values()))

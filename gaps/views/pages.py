@@ -22,6 +22,7 @@ from gaps.selectors import (
     GAP_FIGURES,
     WITHHELD,
     NetworkSummary,
+    casework_period_summary,
     gap_category_default,
     gap_category_list,
     gap_equity_history,
@@ -38,6 +39,7 @@ from gaps.selectors import (
     network_snapshot_latest,
     network_snapshot_summary,
 )
+from gaps.views.casework import casework_block
 from gaps.views.common import planner_required
 from gaps.views.drawing import lorenz_chart, network_graph
 from web.charts import Chart, line_chart
@@ -270,12 +272,14 @@ def network(request: HttpRequest) -> HttpResponse:
         request.GET if asked else {"start": start.isoformat(), "end": end.isoformat()}
     )
     period_block = None
+    casework = None
     status = 200
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         period_block = _network_block(
             summary=network_period_summary(start=start, end=end), prefix="period"
         )
+        casework = casework_block(summary=casework_period_summary(start=start, end=end))
     else:
         status = 400
     context = {
@@ -283,6 +287,7 @@ def network(request: HttpRequest) -> HttpResponse:
         "snapshot_block": snapshot_block,
         "form": form,
         "period_block": period_block,
+        "casework_block": casework,
         "period_query": _download_query(start=start, end=end) if period_block else "",
         "reports": management_report_list(),
     }
