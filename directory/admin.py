@@ -19,6 +19,7 @@ from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.selectors import user_is_coordinator
+from directory import admin_imports  # noqa: F401  (registers the import pages)
 from directory.models import (
     AccessRoute,
     Eligibility,

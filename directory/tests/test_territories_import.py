@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import translation
 
 from audit.models import AuditEntry
 from directory.importers import TerritoryMapping, territories_import
 from directory.models import Territory, TerritoryLevel
-from tests.factories import CaseFactory, SiteFactory, TerritoryFactory, box
+from tests.factories import CaseFactory, SiteFactory, TerritoryFactory, box, signed_in
 
 pytestmark = [
     pytest.mark.django_db,
@@ -277,3 +278,40 @@ def test_the_command_dry_runs_by_default_and_saves_with_commit(tmp_path: Path) -
         call_command(
             "territories_import", *args, "--level", "region", "--commit", stdout=out, verbosity=0
         )
+
+
+def test_the_admin_page_checks_first_then_imports_the_checked_mapping(
+    tmp_path: Path, coordinator: Any
+) -> None:
+    client = signed_in(coordinator)
+    url = reverse("admin:directory_territory_import")
+    path = write_boundaries(tmp_path, "shp-zip", _comuna_features())
+    fields = {"code_field": "COD", "name_field": "NOMBRE", "parent_field": "PADRE"}
+    fields |= {"level_field": "NIVEL", "level": "", "layer": "", "source_srid": ""}
+
+    assert client.get(url).status_code == 200
+    with path.open("rb") as upload, translation.override("en"):
+        checked = client.post(url, {**fields, "file": upload, "check": "1"})
+    assert checked.status_code == 200
+    page = checked.content.decode()
+    assert 'id="import-counts"' in page and 'name="commit"' in page
+    assert "13101-02) [geometry]" in page and "Self-intersection" in page  # the bow-tie
+    assert "NOMBRE" in page  # the layer's attributes are listed for the mapping
+    assert not Territory.objects.exists()
+
+    changed = client.post(url, {**fields, "parent_field": "", "commit": "1"})
+    assert changed.status_code == 200 and not Territory.objects.exists()  # not the checked one
+
+    client.post(url, {**fields, "check": "1"})  # the kept file, checked again
+    imported = client.post(url, {**fields, "commit": "1"})
+    assert imported.status_code == 302
+    assert Territory.objects.count() == 3
+
+
+def test_only_coordinators_and_administrators_open_the_import_pages(
+    provider: Any, caseworker: Any, administrator: Any
+) -> None:
+    url = reverse("admin:directory_territory_import")
+    assert signed_in(administrator).get(url).status_code == 200
+    assert signed_in(provider).get(url).status_code == 403
+    assert signed_in(caseworker).get(url).status_code == 302  # not admin staff: to the sign-in
