@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,7 +26,10 @@ from gaps.models import GapSnapshot
 from gaps.selectors import (
     DEFAULT_MEASURE,
     MEASURE_KEYS,
+    CaseworkRow,
+    CaseworkSummary,
     NetworkSummary,
+    casework_period_summary,
     gap_can_view,
     gap_map_data,
     gap_rows,
@@ -33,6 +37,7 @@ from gaps.selectors import (
     network_period_summary,
     network_snapshot_latest,
     network_snapshot_summary,
+    quarter_previous,
 )
 from web.api import CodeRelatedField
 
@@ -176,3 +181,51 @@ class NetworkIndicatorsView(APIView):
         if snapshot is None:
             raise NotFound(_("There is no network snapshot yet; give a period."))
         return Response(network_summary_json(network_snapshot_summary(snapshot)))
+
+
+def _casework_row_json(row: CaseworkRow) -> dict[str, Any]:
+    item = asdict(row)
+    item.pop("volume")  # unsuppressed: for ordering only
+    item.pop("short_name")
+    return item
+
+
+def casework_summary_json(summary: CaseworkSummary) -> dict[str, Any]:
+    """The case file's figures as the page shows them, "<5" and "n<5" included."""
+    network = _casework_row_json(summary.network)
+    network.pop("key")
+    return {
+        "start": summary.start.isoformat() if summary.start else None,
+        "end": summary.end.isoformat() if summary.end else None,
+        "reentry_cohort": {
+            "start": summary.cohort_start.isoformat() if summary.cohort_start else None,
+            "end": summary.cohort_end.isoformat() if summary.cohort_end else None,
+        },
+        "network": network,
+        "territories": [_casework_row_json(row) for row in summary.territories],
+        "teams": [_casework_row_json(row) for row in summary.teams],
+    }
+
+
+class CaseworkIndicatorsView(APIView):
+    """The case file's indicators of ``start``-``end`` (default: the last full quarter):
+    days from report to admissibility and to the first service, case duration, closure
+    reasons, re-entry within 12 months, follow-ups on time; network-wide, by territory and
+    by team (``key`` is the territory's or organization's id)."""
+
+    permission_classes = [CanReadGaps]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="included"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        params = PeriodParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start, end = params.validated_data.get("start"), params.validated_data.get("end")
+        if not (start and end):
+            start, end = quarter_previous(today=timezone.localdate())
+        return Response(casework_summary_json(casework_period_summary(start=start, end=end)))

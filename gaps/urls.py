@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/gaps/map/", api.GapMapView.as_view(), name="api_map"),
     path("api/gaps/inventory/", api.GapInventoryView.as_view(), name="api_inventory"),
     path("api/gaps/network/", api.NetworkIndicatorsView.as_view(), name="api_network"),
+    path("api/gaps/casework/", api.CaseworkIndicatorsView.as_view(), name="api_casework"),
 ]

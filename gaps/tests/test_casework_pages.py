@@ -122,3 +122,23 @@ def test_the_case_file_tables_without_a_period_are_refused_naming_the_field(
     )
     assert response.status_code == 400
     assert response.content.decode().startswith("table:")
+
+
+def test_the_api_gives_the_same_suppressed_figures_and_refuses_a_caseworker(
+    planner, caseworker, casework
+):
+    from tests.factories import api_client_for
+
+    response = api_client_for(planner).get(reverse("gaps:api_casework"), PERIOD)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["reentry_cohort"] == {"start": "2025-07-01", "end": "2025-09-30"}
+    assert body["network"]["duration_median_days"] == 145.0
+    assert body["network"]["reasons"] == {"moved_away": 5, "aged_out": "<5", "not_admitted": "<5"}
+    teams = {row["name"]: row for row in body["teams"]}
+    assert teams["Equipo Sur"]["admissibility_median_days"] == "n<5"
+    assert teams["Equipo Norte"]["key"] == str(casework["team_a"].pk)
+    assert "volume" not in teams["Equipo Norte"]
+    bad = api_client_for(planner).get(reverse("gaps:api_casework"), {"start": "2026-09-30"})
+    assert bad.status_code == 400 and "end" in bad.json()
+    assert api_client_for(caseworker).get(reverse("gaps:api_casework")).status_code == 403
