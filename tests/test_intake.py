@@ -41,7 +41,11 @@ def media_in_tmp(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def net() -> dict[str, Any]:
+def net(db: None) -> dict[str, Any]:
+    return net_build()
+
+
+def net_build() -> dict[str, Any]:
     """A territory, two case teams, a provider, a coordinator and a planner."""
     territory = TerritoryFactory()
     team = OrganizationFactory(name="Oficina Local Norte")
@@ -215,8 +219,7 @@ def test_only_the_addressed_team_may_open_a_case_from_a_report(net: dict[str, An
     assert other.get(f"/casos/nuevo/?reporte={report.pk}").status_code == 404
     assert other.get("/casos/nuevo/?reporte=not-a-uuid").status_code == 404
     assert (
-        AuditEntry.objects.filter(action=AuditAction.REFUSED, record_id=str(report.pk)).count()
-        >= 1
+        AuditEntry.objects.filter(action=AuditAction.REFUSED, record_id=str(report.pk)).count() >= 1
     )
 
 
