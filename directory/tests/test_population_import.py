@@ -199,3 +199,25 @@ def test_the_admin_page_shows_the_errors_by_row(coordinator: Any) -> None:
 
     body = page.content.decode()
     assert page.status_code == 200 and " 2 [count]: " in body and 'name="commit"' not in body
+
+
+def test_the_trends_show_when_the_population_changed(planner: Any) -> None:
+    from datetime import date
+
+    from directory.models import TaxonomyTerm
+    from gaps.models import GapSnapshot
+    from tests.factories import gap_cell
+
+    comuna = TerritoryFactory(code="13101")
+    term = TaxonomyTerm.objects.filter(parent__isnull=False).first()
+    assert term is not None
+    for day, children in ((date(2026, 10, 1), 1000), (date(2026, 11, 1), 1200)):
+        snapshot = GapSnapshot.objects.create(day=day, equity={})
+        gap_cell(snapshot, comuna, term, children=children)
+
+    response = signed_in(planner).get(
+        reverse("gaps:trends"), {"category": term.code, "territory": str(comuna.pk)}
+    )
+
+    charts = {block["chart"].id: block for block in response.context["charts"]}
+    assert [values[0] for _day, values in charts["chart-children"]["table"]] == [1000, 1200]

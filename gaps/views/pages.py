@@ -198,6 +198,8 @@ def gap_trends(request: HttpRequest) -> HttpResponse:
             decimals=0,
         )
         block("chart-waitlist", _("Waitlist pressure"), ["waitlist_pressure"])
+        # A step here is a new population year imported: the figures above move with it.
+        block("chart-children", _("Children (latest population year)"), ["children"], 0)
 
         history = gap_equity_history(category_code=category.code)
         gini_rows = [{"day": p.day, "gini": p.gini} for p in history]
