@@ -7,21 +7,32 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from accounts.models import Membership, Role
 from cases.models import (
     Admissibility,
     AdmissibilityDecision,
     Case,
     CaseClosure,
     CaseNote,
+    CasePartner,
     CaseReopening,
     CaseStatus,
+    CaseTransfer,
     ClosureStatus,
     FollowUp,
+    PartnerRole,
     RouteDecision,
+    TransferStatus,
 )
-from cases.selectors import case_can_work, case_list_for_user, case_team_organization_ids
+from cases.selectors import (
+    case_can_work,
+    case_list_for_user,
+    case_member_organization_ids,
+    case_supervisor_organization_ids,
+    case_team_organization_ids,
+)
 
 
 def closure_pending_for_case(*, case: Case) -> CaseClosure | None:
@@ -120,14 +131,47 @@ def cases_pending_admissibility_for_user(*, user: Any) -> QuerySet[Case]:
 
 
 def closures_to_verify_for_user(*, user: Any) -> QuerySet[CaseClosure]:
-    """Closures of the user's teams waiting for someone other than who asked."""
+    """Closures the user verifies (``closure_can_verify`` as one query), never their own.
+
+    The authority on the case team where there is one; otherwise a supervisor of the
+    lead organization; otherwise another caseworker of the lead team.
+    """
+    authority = CasePartner.objects.filter(
+        case_id=OuterRef("case_id"), ended_at__isnull=True, role=PartnerRole.AUTHORITY
+    )
+    supervised = Membership.objects.filter(role=Role.SUPERVISOR, user__is_active=True)
+    no_authority = ~Exists(authority)
+    as_authority = Exists(
+        authority.filter(organization_id__in=case_member_organization_ids(user=user))
+    )
+    as_supervisor = no_authority & Q(
+        case__organization_id__in=case_supervisor_organization_ids(user=user)
+    )
+    as_colleague = (
+        no_authority
+        & Q(case__organization_id__in=case_team_organization_ids(user=user))
+        & ~Q(case__organization_id__in=supervised.values("organization_id"))
+    )
     return (
-        CaseClosure.objects.filter(
-            status=ClosureStatus.REQUESTED,
-            case__organization_id__in=case_team_organization_ids(user=user),
-        )
+        CaseClosure.objects.filter(status=ClosureStatus.REQUESTED)
+        .filter(as_authority | as_supervisor | as_colleague)
         .exclude(requested_by=user)
         .select_related("case", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def transfers_to_answer_for_user(*, user: Any) -> QuerySet[CaseTransfer]:
+    """Transfers offered to the user's teams, and those waiting for their approval."""
+    teams = case_team_organization_ids(user=user) | case_supervisor_organization_ids(user=user)
+    offered = Q(status=TransferStatus.OFFERED, to_organization_id__in=teams)
+    to_approve = Q(
+        status=TransferStatus.AWAITING_APPROVAL,
+        from_organization_id__in=case_supervisor_organization_ids(user=user),
+    )
+    return (
+        CaseTransfer.objects.filter(offered | to_approve)
+        .select_related("case", "from_organization", "to_organization")
         .order_by("requested_at")
     )
 

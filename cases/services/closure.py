@@ -29,9 +29,19 @@ from cases.models import (
     CaseReopening,
     CaseStatus,
     ClosureStatus,
+    PartnerRole,
+)
+from cases.selectors import (
+    case_authority_organization_ids,
+    case_can_work,
+    case_member_organization_ids,
+    case_partner_users,
+    case_supervisor_organization_ids,
+    organization_supervisors,
 )
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed, case_closing, case_places_releasing
+from notifications.services import notification_send
 
 # Reasons a person chooses; "not admitted" is the admissibility decision's own closing.
 REQUESTABLE_REASONS = tuple(
@@ -61,7 +71,10 @@ def _resolve(*, actor: User, case: Case) -> dict[str, int]:
 
 
 def _close_now(*, actor: User, case: Case, closure: CaseClosure) -> CaseClosure:
-    closure.resolved = _resolve(actor=actor, case=case)
+    # The apps above withdraw referrals and places as the case's team does; when the
+    # authority or a supervisor verifies, they act for the caseworker who asked to close.
+    on_behalf = actor if case_can_work(user=actor, case=case) else closure.requested_by
+    closure.resolved = _resolve(actor=on_behalf, case=case)
     case.status = CaseStatus.CLOSED
     case.close_reason = closure.reason
     case.closed_at = timezone.now()
@@ -119,25 +132,60 @@ def case_closure_request(
         return _close_now(actor=actor, case=case, closure=closure)
     closure.full_clean()
     closure.save()
-    case_team_notify(
-        case=case,
-        text=_("The closure of case %(code)s waits for verification.") % {"code": case.code},
+    waits = _("The closure of case %(code)s waits for verification.") % {"code": case.code}
+    case_team_notify(case=case, text=waits, link=f"/casos/{case.pk}/cierre/")
+    notification_send(
+        users=[user for user in _closure_verifiers(case=case) if user.pk != actor.pk],
+        text=waits,
         link=f"/casos/{case.pk}/cierre/",
     )
     return closure
 
 
+def closure_verifier_kind(*, case: Case) -> str:
+    """Who verifies a "rights restored" closure of this case (seed 004, process base #9).
+
+    ``authority``: the authority on the case team, where there is one; ``supervisor``:
+    otherwise a supervisor of the lead organization, where it has any; ``colleague``:
+    otherwise another caseworker of the lead team (four eyes, never one person alone).
+    """
+    if case_authority_organization_ids(case=case):
+        return "authority"
+    if organization_supervisors(organization_id=case.organization_id):
+        return "supervisor"
+    return "colleague"
+
+
 def closure_can_verify(*, user: Any, closure: CaseClosure) -> bool:
-    """Another person of the team than who asked: four eyes on "rights restored"."""
-    return (
-        closure.status == ClosureStatus.REQUESTED
-        and user.is_authenticated
-        and user.pk != closure.requested_by_id
-    )
+    """Whether the user verifies this waiting closure: never who asked for it."""
+    return closure.status == ClosureStatus.REQUESTED and _may_verify(user=user, closure=closure)
 
 
-def _closure_locked(*, actor: User, closure: CaseClosure) -> tuple[Case, CaseClosure]:
-    case_team_require(actor=actor, case=closure.case)
+def _may_verify(*, user: Any, closure: CaseClosure) -> bool:
+    """Who verifies the case's closures, whatever this one's state (the lock tells that)."""
+    if not user.is_authenticated or user.pk == closure.requested_by_id:
+        return False
+    case = closure.case
+    kind = closure_verifier_kind(case=case)
+    if kind == "authority":
+        return bool(
+            case_member_organization_ids(user=user) & case_authority_organization_ids(case=case)
+        )
+    if kind == "supervisor":
+        return case.organization_id in case_supervisor_organization_ids(user=user)
+    return case_can_work(user=user, case=case)
+
+
+def _closure_verifiers(*, case: Case) -> list[User]:
+    kind = closure_verifier_kind(case=case)
+    if kind == "authority":
+        return case_partner_users(case=case, roles=(PartnerRole.AUTHORITY,))
+    if kind == "supervisor":
+        return organization_supervisors(organization_id=case.organization_id)
+    return []  # the team is told anyway
+
+
+def _closure_locked(*, closure: CaseClosure) -> tuple[Case, CaseClosure]:
     case = _case_locked(closure.case)
     locked = CaseClosure.objects.select_for_update().get(pk=closure.pk)
     if locked.status != ClosureStatus.REQUESTED:
@@ -150,9 +198,11 @@ def case_closure_verify(
     *, actor: User, closure: CaseClosure, approve: bool, note: str = ""
 ) -> CaseClosure:
     """The second person verifies (the case closes) or refuses (it stays open, said why)."""
-    case, locked = _closure_locked(actor=actor, closure=closure)
-    if actor.pk == locked.requested_by_id:
+    if actor.pk == closure.requested_by_id:
         raise PermissionDenied(_("Someone other than who asked must verify a closure."))
+    if not _may_verify(user=actor, closure=closure):
+        raise PermissionDenied(_("Only the authority on the case team verifies this closure."))
+    case, locked = _closure_locked(closure=closure)
     note = note.strip()
     if not approve and not note:
         raise ValidationError({"note": _("Say why the closure is refused.")})
@@ -178,7 +228,8 @@ def case_closure_verify(
 @transaction.atomic
 def case_closure_cancel(*, actor: User, closure: CaseClosure) -> CaseClosure:
     """Who asked, or anyone of the team, takes back a closure still waiting."""
-    _case, locked = _closure_locked(actor=actor, closure=closure)
+    case_team_require(actor=actor, case=closure.case)
+    _case, locked = _closure_locked(closure=closure)
     locked.status = ClosureStatus.CANCELLED
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])

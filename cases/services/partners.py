@@ -244,6 +244,10 @@ def _transfer_locked(*, transfer_id: UUID, case_id: UUID, status: str) -> CaseTr
         .select_related("case", "from_organization", "to_organization")
         .get(pk=transfer_id)
     )
+    if transfer.status == TransferStatus.AWAITING_APPROVAL != status:
+        raise ValidationError(
+            {"transfer": _("This transfer still waits for the supervisor's approval.")}
+        )
     if transfer.status != status:
         raise ValidationError(
             {

@@ -35,7 +35,7 @@ from cases.models import (
     CaseStatus,
     ClosureStatus,
 )
-from cases.selectors import case_get_for_user
+from cases.selectors import case_can_work, case_get_for_case_team, case_get_for_user
 from cases.selectors_lifecycle import (
     admissibility_decisions_for_case,
     case_closure_history,
@@ -53,6 +53,7 @@ from cases.services.closure import (
     case_closure_verify,
     case_reopen,
     closure_can_verify,
+    closure_verifier_kind,
 )
 from cases.services.follow_up import follow_up_record, follow_up_schedule
 from cases.services.notes import case_note_write
@@ -70,6 +71,24 @@ def case_or_404(request: HttpRequest, case_id: UUID) -> Case:
 
 
 # --- closing and reopening -----------------------------------------------------------
+
+
+def _closure_case_or_404(request: HttpRequest, case_id: UUID) -> Case:
+    """The lead team's case, or one whose waiting closure the user verifies (the
+    authority on its team, a supervisor of its lead team); anyone else gets a 404."""
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    if case is not None:
+        return case
+    found = case_get_for_case_team(user=request.user, case_id=case_id)
+    pending = closure_pending_for_case(case=found[0]) if found else None
+    if (
+        found is None
+        or pending is None
+        or not closure_can_verify(user=request.user, closure=pending)
+    ):
+        audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
+        raise Http404
+    return found[0]
 
 
 def _render_closure(
@@ -92,6 +111,8 @@ def _render_closure(
     context = {
         "case": case,
         "is_open": case.status == CaseStatus.OPEN,
+        "works_case": case_can_work(user=request.user, case=case),
+        "verifier": closure_verifier_kind(case=case),
         "pending": pending,
         "can_verify": pending is not None
         and closure_can_verify(user=request.user, closure=pending),
@@ -139,9 +160,9 @@ def _audit_closure(request: HttpRequest, *, case: Case, closure: CaseClosure, wh
 
 
 @require_GET
-@role_required(Role.CASEWORKER)
+@role_required(Role.CASEWORKER, Role.SUPERVISOR)
 def case_closure(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    return _render_closure(request, case_or_404(request, case_id))
+    return _render_closure(request, _closure_case_or_404(request, case_id))
 
 
 @require_POST
@@ -173,9 +194,9 @@ def case_closure_ask(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.CASEWORKER)
+@role_required(Role.CASEWORKER, Role.SUPERVISOR)
 def case_closure_decide(request: HttpRequest, case_id: UUID, closure_id: UUID) -> HttpResponse:
-    case = case_or_404(request, case_id)
+    case = _closure_case_or_404(request, case_id)
     closure = closure_get_for_case(case=case, closure_id=closure_id)
     if closure is None:
         raise Http404

@@ -1,7 +1,7 @@
 """A caseworker's task list: what waits for them today, each row where it is done.
 
 Due and overdue follow-up contacts, cases pending admissibility, closures waiting for
-their verification (never one's own), and referrals whose answer is overdue.
+their verification (never one's own), transfers to answer or approve, and referrals whose answer is overdue.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from cases.selectors_lifecycle import (
     cases_pending_admissibility_for_user,
     closures_to_verify_for_user,
     follow_ups_due_for_user,
+    transfers_to_answer_for_user,
 )
 from matching.selectors import referral_list_overdue_for_case_team
 
@@ -31,7 +32,7 @@ ROWS_SHOWN = 50
 
 
 @require_GET
-@role_required(Role.CASEWORKER)
+@role_required(Role.CASEWORKER, Role.SUPERVISOR)
 def tasks(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     follow_ups = follow_ups_due_for_user(
@@ -39,11 +40,13 @@ def tasks(request: HttpRequest) -> HttpResponse:
     )
     pending = cases_pending_admissibility_for_user(user=request.user)
     closures = closures_to_verify_for_user(user=request.user)
+    transfers = transfers_to_answer_for_user(user=request.user)
     overdue = referral_list_overdue_for_case_team(user=request.user)
     sections: dict[str, tuple[int, list[Any]]] = {
         "follow_ups": (follow_ups.count(), list(follow_ups[:ROWS_SHOWN])),
         "pending": (pending.count(), list(pending[:ROWS_SHOWN])),
         "closures": (closures.count(), list(closures[:ROWS_SHOWN])),
+        "transfers": (transfers.count(), list(transfers[:ROWS_SHOWN])),
         "overdue": (overdue.count(), list(overdue[:ROWS_SHOWN])),
     }
     audit_list(
