@@ -36,6 +36,7 @@ from cases.services.closure import (
     case_closure_cancel,
     case_closure_request,
     case_closure_verify,
+    case_get_for_verifier,
     case_reopen,
 )
 
@@ -43,6 +44,14 @@ from cases.services.closure import (
 def case_or_404(request: Request, case_id: UUID) -> Case:
     """A case the user works; any other answers 404 as if it did not exist (and is audited)."""
     case = case_get_for_user(user=request.user, case_id=case_id)
+    if case is None:
+        audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
+        raise NotFound()
+    return case
+
+
+def _verifier_case_or_404(request: Request, case_id: UUID) -> Case:
+    case = case_get_for_verifier(user=request.user, case_id=case_id)
     if case is None:
         audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
         raise NotFound()
@@ -164,7 +173,7 @@ class CaseClosureDecisionView(APIView):
 
     @extend_schema(request=ClosureDecisionSerializer, responses=ClosureSerializer)
     def post(self, request: Request, case_id: UUID, closure_id: UUID) -> Response:
-        case = case_or_404(request, case_id)
+        case = _verifier_case_or_404(request, case_id)
         closure = _closure_or_404(case, closure_id)
         serializer = ClosureDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

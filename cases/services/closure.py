@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,6 +35,8 @@ from cases.models import (
 from cases.selectors import (
     case_authority_organization_ids,
     case_can_work,
+    case_get_for_case_team,
+    case_get_for_user,
     case_member_organization_ids,
     case_partner_users,
     case_supervisor_organization_ids,
@@ -174,6 +177,20 @@ def _may_verify(*, user: Any, closure: CaseClosure) -> bool:
     if kind == "supervisor":
         return case.organization_id in case_supervisor_organization_ids(user=user)
     return case_can_work(user=user, case=case)
+
+
+def case_get_for_verifier(*, user: Any, case_id: UUID) -> Case | None:
+    """The lead team's case, or one whose waiting closure the user verifies (the
+    authority on its team, a supervisor of its lead team); None for anyone else."""
+    case = case_get_for_user(user=user, case_id=case_id)
+    if case is not None:
+        return case
+    found = case_get_for_case_team(user=user, case_id=case_id)
+    if found is None:
+        return None
+    pending = CaseClosure.objects.filter(case=found[0], status=ClosureStatus.REQUESTED).first()
+    verifies = pending is not None and closure_can_verify(user=user, closure=pending)
+    return found[0] if verifies else None
 
 
 def _closure_verifiers(*, case: Case) -> list[User]:

@@ -35,7 +35,7 @@ from cases.models import (
     CaseStatus,
     ClosureStatus,
 )
-from cases.selectors import case_can_work, case_get_for_case_team, case_get_for_user
+from cases.selectors import case_can_work, case_get_for_user
 from cases.selectors_lifecycle import (
     admissibility_decisions_for_case,
     case_closure_history,
@@ -51,6 +51,7 @@ from cases.services.closure import (
     case_closure_cancel,
     case_closure_request,
     case_closure_verify,
+    case_get_for_verifier,
     case_reopen,
     closure_can_verify,
     closure_verifier_kind,
@@ -74,21 +75,12 @@ def case_or_404(request: HttpRequest, case_id: UUID) -> Case:
 
 
 def _closure_case_or_404(request: HttpRequest, case_id: UUID) -> Case:
-    """The lead team's case, or one whose waiting closure the user verifies (the
-    authority on its team, a supervisor of its lead team); anyone else gets a 404."""
-    case = case_get_for_user(user=request.user, case_id=case_id)
-    if case is not None:
-        return case
-    found = case_get_for_case_team(user=request.user, case_id=case_id)
-    pending = closure_pending_for_case(case=found[0]) if found else None
-    if (
-        found is None
-        or pending is None
-        or not closure_can_verify(user=request.user, closure=pending)
-    ):
+    """The lead team's case, or one whose waiting closure the user verifies."""
+    case = case_get_for_verifier(user=request.user, case_id=case_id)
+    if case is None:
         audit_refused(request, record_type=AuditRecordType.CASE, record_id=case_id)
         raise Http404
-    return found[0]
+    return case
 
 
 def _render_closure(
