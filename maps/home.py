@@ -31,6 +31,7 @@ ROLE_LINKS: dict[str, list[tuple[str, Promise, Promise]]] = {
     ],
     Role.COORDINATOR: [
         ("matching:coordination", _("Coordination"), _("Overdue referrals, multiple alerts.")),
+        ("maps:start", _("Getting started"), _("What a local Puente needs, and what is loaded.")),
         ("waitlists:network", _("Waitlists"), _("Waitlists of the whole network.")),
         ("waitlists:rounds", _("Allocation rounds"), _("Case-review meetings.")),
         ("matching:policy", _("Prioritization"), _("The network's priority policy.")),

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from maps import edit_views, views
+from maps.start_views import start_page
 
 app_name = "maps"
 
 urlpatterns = [
     path("", views.service_map, name="service_map"),
     path("inicio/", views.home, name="home"),
+    path("inicio/puesta-en-marcha/", start_page, name="start"),
     path("buscar/", views.service_search_page, name="service_search"),
     path("mapa/servicios.geojson", views.service_map_data, name="service_map_data"),
     path("mapa/lista.json", views.service_map_list_data, name="service_map_list"),

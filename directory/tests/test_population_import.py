@@ -14,7 +14,6 @@ from django.utils import translation
 
 from directory.importers import ImportResult, PopulationOptions, population_import
 from directory.models import Territory, TerritoryPopulation
-from gaps.inventory.queries import territory_tree
 from tests.factories import TerritoryFactory, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -69,30 +68,6 @@ def test_census_bands_that_cross_puentes_bands_are_split_by_year_of_age() -> Non
         "The band 10-14 crosses Puente's bands (0–5, 6–11, 12–17)",
         "The band 15-19 crosses Puente's bands (0–5, 6–11, 12–17)",
     }
-
-
-def test_the_territory_holds_the_latest_year_and_the_inventory_reads_it() -> None:
-    territory = TerritoryFactory(code="13101")
-    bands = "13101,0-5,{n},{year}\n13101,6-11,{n},{year}\n13101,12-17,{n},{year}"
-    header = "territory_code,age,count,year\n"
-
-    _run((header + bands.format(n=100, year=2020)).encode())
-    _run((header + bands.format(n=300, year=2024)).encode())
-    result = _run((header + bands.format(n=200, year=2022)).encode())  # an older year, late
-
-    assert result.counts["current population changed"] == 0
-    assert list(
-        TerritoryPopulation.objects.filter(territory=territory).values_list("year", flat=True)
-    ) == [2024, 2022, 2020]
-    territory.refresh_from_db()
-    assert territory.child_population == 900
-    _parents, population = territory_tree()
-    assert population[territory.pk] == 900
-
-    again = _run((header + bands.format(n=10, year=2024)).encode())  # a year given again
-    assert again.counts["years replaced"] == 1
-    territory.refresh_from_db()
-    assert territory.child_population == 30
 
 
 def test_errors_name_the_row_and_the_column_and_nothing_is_saved() -> None:
@@ -199,25 +174,3 @@ def test_the_admin_page_shows_the_errors_by_row(coordinator: Any) -> None:
 
     body = page.content.decode()
     assert page.status_code == 200 and " 2 [count]: " in body and 'name="commit"' not in body
-
-
-def test_the_trends_show_when_the_population_changed(planner: Any) -> None:
-    from datetime import date
-
-    from directory.models import TaxonomyTerm
-    from gaps.models import GapSnapshot
-    from tests.factories import gap_cell
-
-    comuna = TerritoryFactory(code="13101")
-    term = TaxonomyTerm.objects.filter(parent__isnull=False).first()
-    assert term is not None
-    for day, children in ((date(2026, 10, 1), 1000), (date(2026, 11, 1), 1200)):
-        snapshot = GapSnapshot.objects.create(day=day, equity={})
-        gap_cell(snapshot, comuna, term, children=children)
-
-    response = signed_in(planner).get(
-        reverse("gaps:trends"), {"category": term.code, "territory": str(comuna.pk)}
-    )
-
-    charts = {block["chart"].id: block for block in response.context["charts"]}
-    assert [values[0] for _day, values in charts["chart-children"]["table"]] == [1000, 1200]
