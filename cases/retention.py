@@ -5,7 +5,8 @@ the child or name people (admissibility reason, need and alert notes, what was s
 with the provider, the reason for sending without consent, the provider's feedback,
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
 verification and reopening, of a follow-up, of an admissibility or route decision, of
-the case's reports and their outreach findings; case notes, the duplicate key and
+the case's reports and their outreach findings, of a reassignment, a transfer and
+its answer, and of partners' progress reports; case notes, the duplicate key and
 reports' documents are deleted; dismissed reports go the same way once past
 retention). What is coarsened: the birth date to 1 July of its year (age bands still
 work), the home to a point on the surface of its territory (never outside it, unlike a
@@ -38,13 +39,16 @@ from cases.models import (
     AdmissibilityDecision,
     Alert,
     Case,
+    CaseAssignment,
     CaseClosure,
     CaseDuplicateKey,
     CaseIdentity,
     CaseNeed,
     CaseNote,
+    CaseProgressReport,
     CaseReopening,
     CaseStatus,
+    CaseTransfer,
     Consent,
     FollowUp,
     Report,
@@ -109,6 +113,10 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
         best_interest="", child_views="", child_heard_by="", child_not_heard_reason=""
     )
     AdmissibilityDecision.objects.filter(case_id__in=ids).update(reason="")
+    # The case team: why it was reassigned or transferred, what partners reported.
+    CaseAssignment.objects.filter(case_id__in=ids).update(reason="")
+    CaseTransfer.objects.filter(case_id__in=ids).update(reason="", answer_note="")
+    CaseProgressReport.objects.filter(case_id__in=ids).update(done="", changed="")
     # The front door: the duplicate key goes with the identity, reports lose their text.
     CaseDuplicateKey.objects.filter(case_id__in=ids).delete()
     reports_anonymise(reports=Report.objects.filter(case_id__in=ids), now=now)

@@ -28,7 +28,7 @@ from cases.tasks import cases_anonymise_expired_task
 from directory.models import TaxonomyTerm
 from gaps.network import network_facts
 from matching.models import Referral, ReferralEvent, ReferralStatus
-from tests.factories import ServiceAtSiteFactory, case_of
+from tests.factories import OrganizationFactory, ServiceAtSiteFactory, case_of
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +127,25 @@ def _closed_case(caseworker, *, days_ago: float, provider_org=None) -> Case:
         status="closed",
         requested_by=caseworker,
     )
+    # The case team's free text: a reassignment, a transfer and its answer, progress.
+    from cases.models import CaseAssignment, CaseProgressReport, CaseTransfer
+
+    partner = OrganizationFactory()
+    CaseAssignment.objects.create(
+        case=case, organization=case.organization, assigned_by=caseworker, reason=NOTE
+    )
+    CaseTransfer.objects.create(
+        case=case,
+        from_organization=case.organization,
+        to_organization=partner,
+        reason=NOTE,
+        answer_note=NOTE,
+        status="refused",
+        requested_by=caseworker,
+    )
+    CaseProgressReport.objects.create(
+        case=case, organization=partner, author=caseworker, done=NOTE, changed=NOTE
+    )
     Case.objects.filter(pk=case.pk).update(
         status=CaseStatus.CLOSED, close_reason="plan_completed", closed_at=closed_at
     )
@@ -186,6 +205,9 @@ def test_the_anonymised_case_leaves_no_free_text_anywhere_in_the_database(casewo
         "cases_caseclosure",
         "cases_casereopening",
         "cases_routedecision",
+        "cases_caseassignment",
+        "cases_casetransfer",
+        "cases_caseprogressreport",
     ]
     with connection.cursor() as cursor:
         for table in tables:
