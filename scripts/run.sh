@@ -11,7 +11,7 @@ PY=.venv/bin/python
 
 $PY manage.py migrate --no-input -v 0
 $PY manage.py collectstatic --no-input -v 0
-$PY manage.py demo_municipality --if-empty --seed 2026
+[ "${PUENTE_DEMO:-1}" = 0 ] || $PY manage.py demo_municipality --if-empty --seed 2026
 mkdir -p var
 
 cat <<MSG
