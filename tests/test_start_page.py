@@ -58,9 +58,13 @@ def test_what_is_loaded_shows_as_loaded(coordinator: Any, caseworker: Any, provi
 
 
 def test_the_start_page_is_linked_from_the_coordinators_home_and_refused_to_others(
-    coordinator: Any, caseworker: Any, administrator: Any
+    coordinator: Any, client: Any, request: pytest.FixtureRequest
 ) -> None:
+    """The cells of docs/permissions.md."""
     url = reverse("maps:start")
     assert url in signed_in(coordinator).get(reverse("maps:home")).content.decode()
-    assert signed_in(administrator).get(url).status_code == 200
-    assert signed_in(caseworker).get(url).status_code == 403
+    expected = {"administrator": 200, "caseworker": 403, "provider": 403, "planner": 403}
+    for role, status in expected.items():
+        assert signed_in(request.getfixturevalue(role)).get(url).status_code == status, role
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/entrar/" in anonymous["Location"]

@@ -308,10 +308,28 @@ def test_the_admin_page_checks_first_then_imports_the_checked_mapping(
     assert Territory.objects.count() == 3
 
 
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:directory_territory_import",
+        "admin:directory_population_import",
+        "admin:directory_territorypopulation_changelist",
+    ],
+)
 def test_only_coordinators_and_administrators_open_the_import_pages(
-    provider: Any, caseworker: Any, administrator: Any
+    url_name: str, client: Any, request: pytest.FixtureRequest
 ) -> None:
-    url = reverse("admin:directory_territory_import")
-    assert signed_in(administrator).get(url).status_code == 200
-    assert signed_in(provider).get(url).status_code == 403
-    assert signed_in(caseworker).get(url).status_code == 302  # not admin staff: to the sign-in
+    """The cells of docs/permissions.md: the admin sends non-staff roles to its sign-in."""
+    url = reverse(url_name)
+    expected = {
+        "coordinator": 200,
+        "administrator": 200,
+        "provider": 403,
+        "caseworker": 302,
+        "planner": 302,
+    }
+    for role, status in expected.items():
+        user = request.getfixturevalue(role)
+        assert signed_in(user).get(url).status_code == status, role
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
