@@ -40,6 +40,7 @@ from directory.selectors import (
     organization_can_manage,
     organization_ids_editable_by,
 )
+from web.leaflet_admin import MapWordsAdminMixin
 
 
 def _organization_id_of(obj: Any) -> Any:
@@ -118,7 +119,7 @@ class OwnOrganizationChoicesMixin:
 
 
 @admin.register(Territory)
-class TerritoryAdmin(CoordinatorOnlyMixin, LeafletGeoAdmin):
+class TerritoryAdmin(CoordinatorOnlyMixin, MapWordsAdminMixin, LeafletGeoAdmin):
     list_display = ("name", "code", "level", "parent", "children_total")
     list_filter = ("level",)
     search_fields = ("name", "code")
@@ -286,7 +287,11 @@ class ServiceAdmin(OfferPermissionMixin, OwnOrganizationChoicesMixin, SimpleHist
 
 @admin.register(Site)
 class SiteAdmin(
-    OfferPermissionMixin, OwnOrganizationChoicesMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin
+    OfferPermissionMixin,
+    OwnOrganizationChoicesMixin,
+    MapWordsAdminMixin,
+    LeafletGeoAdminMixin,
+    SimpleHistoryAdmin,
 ):
     list_display = ("name", "organization", "address_1", "territory")
     list_filter = ("territory",)

@@ -8,7 +8,9 @@ first in LOCALE_PATHS, words these without an article. Naming the msgids here ke
 to Django's (django/contrib/admin/options.py, actions.py) and the packages' own.
 
 django-simple-history and django-celery-beat ship no Spanish for these, so the admin
-pages showed them in English (found by tests/test_spanish_pages.py).
+pages showed them in English (found by tests/test_spanish_pages.py). Nor does
+django-axes for its models' names, which the user form's permissions show
+(accounts/forms.py: "Axes | registro de acceso | Puede ver registro de acceso").
 """
 
 from __future__ import annotations
@@ -54,4 +56,14 @@ ADMIN_MESSAGES = (
         "Datetime that the schedule last triggered the task to run. Reset to None if "
         "enabled is set to False."
     ),
+    # django-axes' models, named in the permissions of the user and group forms.
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
 )

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -381,7 +382,10 @@ DIRECTORY_VERIFICATION_MAX_AGE_DAYS = int(
 
 # Map: the tile URL is a setting so offline installs and tests fetch nothing.
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+# The tiles' attribution (HTML); OpenStreetMap's by default, in the page's language.
+MAP_TILES_ATTRIBUTION: Any = os.environ.get("MAP_TILES_ATTRIBUTION")
+if MAP_TILES_ATTRIBUTION is None:
+    MAP_TILES_ATTRIBUTION = format_lazy("&copy; {}", _("OpenStreetMap contributors"))
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (-33.45, -70.60),
     "DEFAULT_ZOOM": 12,
