@@ -466,3 +466,52 @@ def test_reading_and_deciding_a_report_is_audited(net: dict[str, Any]) -> None:
     assert {AuditAction.READ, AuditAction.UPDATE} <= actions
     client.get("/ingreso/reportes/")
     assert AuditEntry.objects.filter(record_type="report", action=AuditAction.LIST).exists()
+
+
+def test_retention_blanks_a_closed_case_s_reports_and_drops_its_key_and_document(
+    net: dict[str, Any], settings: Any
+) -> None:
+    from django.db import connection
+
+    from cases.models import CaseDuplicateKey
+    from cases.retention import cases_anonymise_expired, retention_days
+    from cases.services.intake import report_convert
+
+    report = report_of(
+        net,
+        child_full_name="Niña Ficticia Retenida",
+        child_description="Vive con su abuela Rosaura.",
+        document=SimpleUploadedFile("informe.pdf", PDF),
+    )
+    stored = report.document.name
+    case = report_convert(
+        actor=net["caseworker"],
+        report=report,
+        birth_date=date.today() - timedelta(days=10 * 365),
+        sex="female",
+        home=Point(-70.6, -33.45, srid=4326),
+        risk_level="high",
+        full_name="Niña Ficticia Retenida",
+    )
+    dismissed = report_of(net, observed="Rosaura llamó por otro niño.")
+    from cases.services.intake import report_dismiss
+
+    report_dismiss(actor=net["caseworker"], report=dismissed, reason="Rosaura ya tiene caso.")
+    long_ago = timezone.now() - timedelta(days=retention_days() + 1)
+    Case.objects.filter(pk=case.pk).update(
+        status="closed", close_reason="plan_completed", closed_at=long_ago
+    )
+    Report.objects.filter(pk=dismissed.pk).update(decided_at=long_ago)
+    assert CaseDuplicateKey.objects.filter(case=case).exists()
+    assert cases_anonymise_expired() == 1
+    assert not CaseDuplicateKey.objects.filter(case=case).exists()
+    report.refresh_from_db()
+    assert report.anonymised_at is not None and not report.document
+    assert not report.document.storage.exists(stored)
+    with connection.cursor() as cursor:
+        for table in ("cases_report", "cases_outreachfinding"):
+            cursor.execute(
+                f"SELECT count(*) FROM {table} t WHERE t::text LIKE %s OR t::text LIKE %s",  # noqa: S608
+                ["%Rosaura%", "%Retenida%"],
+            )
+            assert cursor.fetchone() == (0,), table

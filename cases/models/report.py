@@ -143,8 +143,11 @@ class Report(models.Model):
             models.Index(fields=["receiving_organization", "reported_at"], name="report_received"),
         ]
         constraints = [
+            # Retention blanks the reason with the rest of the text (anonymised_at set).
             models.CheckConstraint(
-                condition=~Q(status="dismissed") | ~Q(dismissal_reason=""),
+                condition=~Q(status="dismissed")
+                | ~Q(dismissal_reason="")
+                | Q(anonymised_at__isnull=False),
                 name="report_dismissed_has_reason",
                 violation_error_message=_("A dismissed report needs a reason."),
             ),
@@ -235,13 +238,8 @@ class OutreachFinding(models.Model):
         verbose_name = _("outreach finding")
         verbose_name_plural = _("outreach findings")
         ordering = ["created"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="dismissed") | ~Q(dismissal_reason=""),
-                name="finding_dismissed_has_reason",
-                violation_error_message=_("A dismissed finding needs a reason."),
-            ),
-        ]
+        # No constraint on the reason: the service asks for one, and retention blanks it
+        # (a dismissed finding may describe a child), as for the case file's reasons.
 
     def __str__(self) -> str:
         return self.description
