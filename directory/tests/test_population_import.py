@@ -174,3 +174,17 @@ def test_the_admin_page_shows_the_errors_by_row(coordinator: Any) -> None:
 
     body = page.content.decode()
     assert page.status_code == 200 and " 2 [count]: " in body and 'name="commit"' not in body
+
+
+def test_a_year_given_again_replaces_only_that_territorys_year() -> None:
+    a, b = TerritoryFactory(code="A"), TerritoryFactory(code="B")
+    _run(_csv("code,age,count,year", "A,0-5,1,2023", "A,0-5,2,2024", "B,0-5,3,2024"))
+
+    result = _run(_csv("code,age,count,year", "A,0-5,20,2024", "B,0-5,30,2023"))
+
+    assert result.counts["years replaced"] == 1 and result.counts["years added"] == 1
+    kept = dict(TerritoryPopulation.objects.filter(territory=a).values_list("year", "children_0_5"))
+    assert kept == {2023: 1, 2024: 20}
+    assert TerritoryPopulation.objects.get(territory=b, year=2024).children_0_5 == 3
+    b.refresh_from_db()
+    assert b.children_0_5 == 3  # 2024 is still B's latest year

@@ -333,3 +333,26 @@ def test_only_coordinators_and_administrators_open_the_import_pages(
         assert signed_in(user).get(url).status_code == status, role
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+
+
+def test_a_changed_boundary_is_updated_and_the_sites_under_it_move(tmp_path: Path) -> None:
+    comuna = TerritoryFactory(code="13101", geometry=box(-70.7, -33.5, -70.5, -33.4))
+    sector = TerritoryFactory(
+        code="13101-01",
+        level=TerritoryLevel.SECTOR,
+        parent=comuna,
+        geometry=box(-70.6, -33.5, -70.5, -33.4),  # the east half, for now
+    )
+    site = SiteFactory(point=Point(-70.65, -33.45, srid=4326), territory=comuna)
+    path = write_boundaries(tmp_path, "gpkg", _comuna_features()[1:2])  # now the west half
+
+    with translation.override("en"):
+        result = territories_import(path=path, mapping=MAPPING, dry_run=False)
+
+    assert result.counts["updated"] == 1 and result.counts["boundaries changed"] == 1
+    assert result.counts["sites moved"] == 1
+    sector.refresh_from_db()
+    site.refresh_from_db()
+    assert sector.geometry.extent == pytest.approx((-70.7, -33.5, -70.6, -33.4), abs=1e-6)
+    assert sector.name == "Sector Poniente" and sector.parent == comuna
+    assert site.territory == sector
