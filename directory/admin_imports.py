@@ -8,8 +8,10 @@ clean dry run checked. Coordinators and administrators only.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from directory.models import TerritoryLevel, TerritoryPopulation
 
 BOUNDARY_SUFFIXES = (".zip", ".geojson", ".json", ".gpkg", ".kml")
 SHOWN_PROBLEMS = 200
+SCRATCH_KEEP_S = 24 * 3600
 IMPORTERS = (Role.COORDINATOR, Role.ADMINISTRATOR)
 
 
@@ -58,8 +61,18 @@ def _scratch() -> Path:
     return folder
 
 
+def _scratch_sweep() -> None:
+    """Uploads checked and never imported are not kept past a day."""
+    stale = time.time() - SCRATCH_KEEP_S
+    for kept in _scratch().iterdir():
+        with contextlib.suppress(OSError):  # another request may be sweeping too
+            if kept.stat().st_mtime < stale:
+                kept.unlink()
+
+
 def _keep_upload(request: HttpRequest, *, key: str, upload: Any, suffix: str) -> None:
     _forget_upload(request, key=key)
+    _scratch_sweep()
     token = secrets.token_hex(16)
     with (_scratch() / f"{token}{suffix}").open("wb") as out:
         for chunk in upload.chunks():
