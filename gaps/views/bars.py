@@ -8,7 +8,7 @@ the ``<svg>``; the page puts the figures as a table beside it. A figure withheld
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -132,6 +132,9 @@ def bar_chart(
     def x_of(value: float) -> float:
         return round(LABEL_WIDTH + plot * min(value / top_value, 1.0), 1)
 
+    def _written(value: float) -> str:
+        return figure_text(value * scale, decimals) + unit
+
     rows: list[BarRow] = []
     for index, (label, values) in enumerate(chosen):
         row_top = TOP + index * band
@@ -140,9 +143,7 @@ def bar_chart(
             y = row_top + number * (BAR_HEIGHT + BAR_GAP)
             drawn = _number(value)
             width = 0.0 if drawn is None else round(x_of(drawn * scale) - LABEL_WIDTH, 1)
-            text = figure_text(value if drawn is None else drawn * scale, decimals)
-            if drawn is not None and unit:
-                text += unit
+            text = figure_text(value) if drawn is None else _written(drawn)
             bars.append(
                 Bar(
                     series=number,
@@ -172,7 +173,7 @@ def bar_chart(
     return BarChart(
         id=chart_id,
         title=title,
-        summary=_bar_summary(series=series, chosen=chosen, total=total, decimals=decimals),
+        summary=_bar_summary(series=series, chosen=chosen, total=total, write=_written),
         series=list(series),
         rows=rows,
         ticks=ticks,
@@ -189,14 +190,19 @@ def _bar_summary(
     series: Sequence[str],
     chosen: Sequence[tuple[str, Sequence[Shown]]],
     total: int,
-    decimals: int,
+    write: Callable[[float], str],
 ) -> str:
     """The chart in a sentence: where the first series is highest and lowest."""
     shown = [(label, _number(values[0])) for label, values in chosen if values]
     numbers = [(label, value) for label, value in shown if value is not None]
     withheld = sum(1 for _label, value in shown if value is None)
     parts: list[str] = []
-    if numbers:
+    if len(numbers) == 1:
+        parts.append(
+            _("%(what)s: %(value)s in %(name)s.")
+            % {"what": series[0], "name": numbers[0][0], "value": write(numbers[0][1])}
+        )
+    elif numbers:
         high = max(numbers, key=lambda item: item[1])
         low = min(numbers, key=lambda item: item[1])
         parts.append(
@@ -204,9 +210,9 @@ def _bar_summary(
             % {
                 "what": series[0],
                 "high": high[0],
-                "high_value": figure_text(high[1], decimals),
+                "high_value": write(high[1]),
                 "low": low[0],
-                "low_value": figure_text(low[1], decimals),
+                "low_value": write(low[1]),
             }
         )
     if withheld:
