@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Max, Q
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
+from accounts.selectors import user_has_role
 from directory.models import Organization, Service, ServiceStatus, Territory, TerritoryPopulation
 from matching.models import PriorityPolicy
 
@@ -102,7 +104,7 @@ def _services() -> StartItem:
     )
 
 
-def _users() -> StartItem:
+def _users(*, administrator: bool) -> StartItem:
     roles = set(Membership.objects.values_list("role", flat=True).distinct())
     people = Membership.objects.values("user_id").distinct().count()
     # A network works once someone refers (caseworker) and someone answers (provider).
@@ -112,12 +114,15 @@ def _users() -> StartItem:
     }
     if missing:
         status += " " + _("Missing: %(roles)s.") % {"roles": ", ".join(str(m) for m in missing)}
+        if not administrator:
+            status += " " + _("Ask an administrator to add them.")
     return StartItem(
         key="users",
         title=_("Users"),
         loaded=not missing,
         status=status,
-        url=_url("admin:accounts_user_changelist"),
+        # Only an administrator manages users: a coordinator is told who to ask instead.
+        url=_url("admin:accounts_user_changelist") if administrator else "",
         action=_("Users and their roles (an administrator adds them)"),
     )
 
@@ -160,11 +165,14 @@ START_ITEMS: tuple[Callable[[], StartItem], ...] = (
     _population,
     _organizations,
     _services,
-    _users,
-    _policy,
-    _instrument,
 )
 
 
-def start_checklist() -> list[StartItem]:
-    return [item() for item in START_ITEMS]
+def start_checklist(*, user: Any) -> list[StartItem]:
+    administrator = user_has_role(user=user, roles=[Role.ADMINISTRATOR])
+    return [
+        *(item() for item in START_ITEMS),
+        _users(administrator=administrator),
+        _policy(),
+        _instrument(),
+    ]

@@ -14,7 +14,7 @@ from maps.start import start_checklist
 @require_GET
 @role_required(Role.COORDINATOR, Role.ADMINISTRATOR)
 def start_page(request: HttpRequest) -> HttpResponse:
-    items = start_checklist()
+    items = start_checklist(user=request.user)
     return render(
         request,
         "maps/start.html",

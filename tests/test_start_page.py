@@ -42,6 +42,7 @@ def test_on_a_new_database_every_item_is_to_do_with_a_link_to_load_it(
     assert items["territories"].url == reverse("admin:directory_territory_import")
     assert items["population"].url == reverse("admin:directory_population_import")
     assert items["policy"].url == reverse("matching:policy")
+    assert items["users"].url == ""  # users are the administrator's: the coordinator asks
     html = response.content.decode()
     assert f'href="{reverse("admin:directory_territory_import")}"' in html
 
