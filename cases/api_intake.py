@@ -73,6 +73,7 @@ from cases.services.intake import (
 )
 from directory.models import AccessRoute, Organization, RiskLevel, Sex, TaxonomyTerm, Territory
 from directory.selectors import territory_for_point
+from web.pagination import PaginatedListMixin
 
 
 class Conflict(APIException):
@@ -401,16 +402,18 @@ class LinkAnswerSerializer(serializers.Serializer[Any]):
 # --- reports ---------------------------------------------------------------------------
 
 
-class ReportListView(APIView):
+class ReportListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses=ReportSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Reports received by the user's organizations or addressed to their case teams."""
-        reports = list(report_list_for_user(user=request.user).order_by("-reported_at")[:200])
-        audit_list(request, record_type=AUDIT_REPORT, count=len(reports))
-        return Response(ReportSerializer(reports, many=True).data)
+        rows = self.paginate(
+            request, report_list_for_user(user=request.user).order_by("-reported_at", "pk")
+        )
+        audit_list(request, record_type=AUDIT_REPORT, count=len(rows))
+        return self.paginated_response(ReportSerializer(rows, many=True).data)
 
     @extend_schema(
         request={
@@ -556,14 +559,15 @@ class ReportDismissView(APIView):
 # --- outreach ------------------------------------------------------------------------------
 
 
-class OutreachListView(APIView):
+class OutreachListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OutreachListSerializer(many=True))
     def get(self, request: Request) -> Response:
-        lists = list(outreach_list_for_user(user=request.user).prefetch_related("findings")[:200])
-        audit_list(request, record_type=AUDIT_OUTREACH, count=len(lists))
-        return Response(OutreachListSerializer(lists, many=True).data)
+        lists = outreach_list_for_user(user=request.user).prefetch_related("findings")
+        rows = self.paginate(request, lists.order_by("-carried_out_on", "-created", "pk"))
+        audit_list(request, record_type=AUDIT_OUTREACH, count=len(rows))
+        return self.paginated_response(OutreachListSerializer(rows, many=True).data)
 
     @extend_schema(request=OutreachListSerializer, responses={201: OutreachListSerializer})
     def post(self, request: Request) -> Response:
@@ -774,15 +778,15 @@ class CaseLinksView(APIView):
         return Response(LinkRequestSerializer(view).data, status=201)
 
 
-class LinkRequestListView(APIView):
+class LinkRequestListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=LinkToAnswerSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Link requests the user's teams are asked to answer."""
-        pending = list(link_requests_to_answer(user=request.user))
-        audit_list(request, record_type=AUDIT_LINK_REQUEST, count=len(pending))
-        return Response(LinkToAnswerSerializer(pending, many=True).data)
+        rows = self.paginate(request, link_requests_to_answer(user=request.user))
+        audit_list(request, record_type=AUDIT_LINK_REQUEST, count=len(rows))
+        return self.paginated_response(LinkToAnswerSerializer(rows, many=True).data)
 
 
 class LinkRequestAnswerView(APIView):

@@ -220,7 +220,7 @@ def link_requests_to_answer(*, user: AnyUser) -> QuerySet[CaseLinkRequest]:
             status=LinkRequestStatus.REQUESTED,
         )
         .select_related("from_case__organization", "to_case")
-        .order_by("requested_at")
+        .order_by("requested_at", "pk")
     )
 
 

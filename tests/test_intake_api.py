@@ -65,7 +65,7 @@ def test_a_report_of_each_modality_is_registered_and_becomes_a_case_dated_by_the
     assert created.json()["status"] == "received"
     assert created.json()["receiving_organization_name"] == "Centro Comunitario"
     team = api_client_for(net["caseworker"])
-    assert report_id in [r["id"] for r in team.get("/api/reports/").json()]
+    assert report_id in [r["id"] for r in team.get("/api/reports/").json()["results"]]
     assert team.get(f"/api/reports/{report_id}/").status_code == 200
     converted = team.post(f"/api/reports/{report_id}/convert/", _case_body(), format="json")
     assert converted.status_code == 201, converted.json()
@@ -101,7 +101,7 @@ def test_a_planner_may_not_register_a_report_and_sees_none(net: dict[str, Any]) 
     report_of(net)
     planner = api_client_for(net["planner"])
     assert planner.post("/api/reports/", _report_body(net), format="json").status_code == 403
-    assert planner.get("/api/reports/").json() == []
+    assert planner.get("/api/reports/").json()["results"] == []
 
 
 def test_dismissing_through_the_api_needs_a_reason(net: dict[str, Any]) -> None:
@@ -129,7 +129,7 @@ def test_only_the_addressed_team_decides_and_strangers_get_404(net: dict[str, An
     for path in ("", "convert/", "dismiss/", "link/", "document/"):
         method = other.get if path in ("", "document/") else other.post
         assert method(f"/api/reports/{report.pk}/{path}").status_code == 404, path
-    assert report.pk not in [r["id"] for r in other.get("/api/reports/").json()]
+    assert str(report.pk) not in [r["id"] for r in other.get("/api/reports/").json()["results"]]
 
 
 def test_a_report_is_linked_to_an_existing_case_through_the_api(net: dict[str, Any]) -> None:
@@ -216,7 +216,7 @@ def test_outreach_lists_and_findings_through_the_api(net: dict[str, Any]) -> Non
     assert OutreachFinding.objects.filter(status=FindingStatus.CONVERTED).count() == 1
     stranger = api_client_for(net["other_caseworker"])
     assert stranger.get(f"/api/outreach-lists/{outreach_id}/").status_code == 404
-    assert stranger.get("/api/outreach-lists/").json() == []
+    assert stranger.get("/api/outreach-lists/").json()["results"] == []
 
 
 def test_the_front_door_is_in_the_openapi_schema(net: dict[str, Any]) -> None:
