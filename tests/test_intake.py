@@ -197,6 +197,9 @@ def test_the_case_team_opens_a_case_from_a_report_which_counts_from_the_report(
     # Indicators read requested_at as the time of the report, not of the conversion.
     assert case.requested_at == report.reported_at
     assert case.identity.full_name == "Niña Ficticia Uno"
+    assert AuditEntry.objects.filter(
+        record_type="report", record_id=str(report.pk), detail="converted", case_id=case.pk
+    ).exists()
     # Decided once: a second conversion of the same report is refused.
     again = client.post(
         f"/casos/nuevo/?reporte={report.pk}",

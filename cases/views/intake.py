@@ -111,6 +111,18 @@ def report_to_convert_or_404(request: HttpRequest, report_id: str) -> Report | N
     return report
 
 
+def report_converted_audit(request: HttpRequest, *, report: Report, case: Case) -> None:
+    """The new-case page's write of the report it opened a case from."""
+    audit_record(
+        request=request,
+        action=AuditAction.UPDATE,
+        record_type=AUDIT_REPORT,
+        record_id=report.pk,
+        case=case,
+        detail="converted",
+    )
+
+
 def _audit_report(request: HttpRequest, action: str, report: Report, detail: str = "") -> None:
     audit_record(
         request=request,

@@ -38,7 +38,7 @@ from cases.selectors_intake import case_duplicates_for_case
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
 from cases.services.intake import report_case_initial, report_convert
 from cases.views import case_or_404
-from cases.views.intake import report_to_convert_or_404
+from cases.views.intake import report_converted_audit, report_to_convert_or_404
 from directory.selectors import format_distance
 from matching.forms import (
     HOME_FIELDS,
@@ -124,6 +124,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 case=case,
                 detail=f"from report={report.pk}" if report else "",
             )
+            if report is not None:
+                report_converted_audit(request, report=report, case=case)
             messages.success(request, _("Case %(code)s was registered.") % {"code": case.code})
             if case_duplicates_for_case(case=case):
                 return redirect("cases:case_links", case_id=case.pk)
