@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         start, end = self._period(options)
-        with step_bar(desc="indicadores", total=2, verbosity=options["verbosity"]) as progress:
+        with step_bar(desc="indicadores", total=3, verbosity=options["verbosity"]) as progress:
             try:
                 report = management_report_take(start=start, end=end, progress=progress)
             except ValueError as error:
