@@ -1,6 +1,6 @@
 """The case file's indicators of a period, computed in the database (raw, not suppressed).
 
-What each measures (``docs``: README, *For planners*):
+What each measures (also in the README, beside the management report):
 
 * **report → admissibility**: days from ``Case.requested_at`` (the report; a case made from
   a report carries its time there) to the case's first *admitted* decision, over the cases
