@@ -8,7 +8,6 @@ page does not exist in this version says so instead of breaking the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
-from accounts.selectors import user_has_role
+from accounts.selectors import user_has_role, user_is_coordinator
 from directory.models import Organization, Service, ServiceStatus, Territory, TerritoryPopulation
+from directory.selectors import directory_can_add_offer
 from matching.models import PriorityPolicy
 
 
@@ -92,14 +92,14 @@ def _organizations() -> StartItem:
     )
 
 
-def _services() -> StartItem:
+def _services(*, may_edit: bool) -> StartItem:
     count = Service.objects.filter(status=ServiceStatus.ACTIVE).count()
     return StartItem(
         key="services",
         title=_("Services"),
         loaded=count > 0,
         status=ngettext("%(n)s active service.", "%(n)s active services.", count) % {"n": count},
-        url=_url("admin:directory_service_spreadsheet", "admin:directory_service_add"),
+        url=_url("admin:directory_service_spreadsheet") if may_edit else "",
         action=_("Load the services from a spreadsheet"),
     )
 
@@ -127,7 +127,7 @@ def _users(*, administrator: bool) -> StartItem:
     )
 
 
-def _policy() -> StartItem:
+def _policy(*, coordinator: bool) -> StartItem:
     policy = PriorityPolicy.objects.order_by("-version").first()
     # Version 1 is the default the migration publishes: loaded, but nobody chose it.
     reviewed = policy is not None and (policy.version > 1 or policy.created_by_id is not None)
@@ -138,7 +138,7 @@ def _policy() -> StartItem:
         status=_("Version %(version)s, chosen by the network.") % {"version": policy.version}
         if reviewed and policy is not None
         else _("The default policy; review it with the network."),
-        url=_url("matching:policy"),
+        url=_url("matching:policy") if coordinator else "",
         action=_("Review the priority policy"),
     )
 
@@ -160,19 +160,16 @@ def _instrument() -> StartItem:
     )
 
 
-START_ITEMS: tuple[Callable[[], StartItem], ...] = (
-    _territories,
-    _population,
-    _organizations,
-    _services,
-)
-
-
 def start_checklist(*, user: Any) -> list[StartItem]:
-    administrator = user_has_role(user=user, roles=[Role.ADMINISTRATOR])
+    """The items in order; a link is given only to whom its page lets in (an administrator
+    reads the policy and the services but does not change them; a coordinator does not
+    manage users)."""
     return [
-        *(item() for item in START_ITEMS),
-        _users(administrator=administrator),
-        _policy(),
+        _territories(),
+        _population(),
+        _organizations(),
+        _services(may_edit=directory_can_add_offer(user=user)),
+        _users(administrator=user_has_role(user=user, roles=[Role.ADMINISTRATOR])),
+        _policy(coordinator=user_is_coordinator(user=user)),
         _instrument(),
     ]

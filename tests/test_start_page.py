@@ -69,3 +69,15 @@ def test_the_start_page_is_linked_from_the_coordinators_home_and_refused_to_othe
         assert signed_in(request.getfixturevalue(role)).get(url).status_code == status, role
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/entrar/" in anonymous["Location"]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "administrator"])
+def test_every_link_on_the_start_page_opens_for_whom_it_is_shown(
+    role: str, request: pytest.FixtureRequest
+) -> None:
+    client = signed_in(request.getfixturevalue(role))
+    items = client.get(reverse("maps:start")).context["items"]
+    links = [item.url for item in items if item.url]
+    assert len(links) >= 4
+    for link in links:
+        assert client.get(link).status_code == 200, link
