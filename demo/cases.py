@@ -3,7 +3,8 @@
 One case at a time, each app's loader doing its own part before the next case is
 drawn: ``cases.demo`` draws the case (its needs, consent and alerts),
 ``matching.demo`` refers its needs, taking slots through ``waitlists.demo``'s moves,
-and ``cases.demo`` closes it if its plan is done. All of them draw from one
+and ``cases.demo`` closes it if its plan is done; ``demo.stages`` then brings a few to
+every stage of a case's path. All of them draw from one
 ``random.Random(seed)`` in this order, so a seed gives the same cases, codes
 included; and a referral's options depend on the slots the earlier ones took.
 """
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.demo import CaseDrawer, case_maybe_close, demo_actors
+from demo.stages import demo_stages_load
 from directory.demo import Progress
 from matching.demo import DemoReferrals
 from notifications.models import Notification
@@ -31,6 +33,8 @@ class DemoCasesSummary:
     cases: int = 0
     alerts: int = 0
     referrals: dict[str, int] = field(default_factory=dict)
+    #: stage of a case's path → the case code that shows it (``demo.stages``)
+    stages: dict[str, str] = field(default_factory=dict)
 
     @property
     def referral_count(self) -> int:
@@ -87,4 +91,5 @@ def demo_cases_load(*, count: int, seed: int, progress: Progress | None = None) 
     ).update(read_at=now)
     summary.referrals = referrals.finish(case_ids=case_ids)
     summary.cases = len(case_ids)
+    summary.stages = demo_stages_load().stages
     return summary

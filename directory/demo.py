@@ -232,6 +232,11 @@ DEMO_USERS = [
     # A second team with its own caseworker, so that scoping shows in the demo: neither
     # caseworker sees the other team's cases.
     ("gestor", Role.CASEWORKER, OrganizationSector.SOCIAL_PROTECTION),
+    # The first team's supervisor (approves its transfers out) and a member of the
+    # justice sector's first organization (the family court where the map has one), the
+    # authority on some of the first team's case teams: it verifies their closure.
+    ("supervisora", Role.SUPERVISOR, OrganizationSector.SOCIAL_PROTECTION),
+    ("autoridad", Role.CASEWORKER, OrganizationSector.JUSTICE),
     ("prestador", Role.PROVIDER, OrganizationSector.NGO),
     ("planificador", Role.PLANNER, OrganizationSector.MUNICIPAL),
     ("administrador", Role.ADMINISTRATOR, OrganizationSector.MUNICIPAL),
@@ -561,6 +566,9 @@ def _demo_users(*, orgs: list[Organization]) -> list[str]:
         if User.objects.filter(username=username).exists():
             continue
         same_sector = [o for o in orgs if o.sector == sector] or orgs[:1]
+        # The family court first among the justice sector's: it is the authority on case
+        # teams (stable sort: the others keep their order).
+        same_sector.sort(key=lambda o: not o.name.startswith("Juzgado"))
         org = same_sector[nth % len(same_sector)]
         user_create(
             username=username,

@@ -23,6 +23,11 @@ ROLE_LINKS: dict[str, list[tuple[str, Promise, Promise]]] = {
         ("matching:alert_raise", _("Raise an alert"), _("Warn the network about a child.")),
         ("maps:service_search", _("Find a service"), _("Search the directory.")),
     ],
+    Role.SUPERVISOR: [
+        ("cases:caseload", _("Team caseload"), _("Your team's open cases, by caseworker.")),
+        ("matching:tasks", _("Tasks to approve"), _("Transfers and closures waiting for you.")),
+        ("matching:inbox", _("Inbox"), _("Notifications for your team.")),
+    ],
     Role.PROVIDER: [
         ("matching:provider_inbox", _("Referrals received"), _("Accept or answer referrals.")),
         ("waitlists:provider_slots", _("Slots and waitlists"), _("Capacity of your services.")),
@@ -50,7 +55,14 @@ ROLE_LINKS: dict[str, list[tuple[str, Promise, Promise]]] = {
     ],
 }
 
-ROLE_ORDER = [Role.CASEWORKER, Role.PROVIDER, Role.COORDINATOR, Role.PLANNER, Role.ADMINISTRATOR]
+ROLE_ORDER = [
+    Role.CASEWORKER,
+    Role.SUPERVISOR,
+    Role.PROVIDER,
+    Role.COORDINATOR,
+    Role.PLANNER,
+    Role.ADMINISTRATOR,
+]
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,10 @@ PATH_VALUES: dict[str, PathValues] = {
     # The case file's decisions are POST-only routes (a GET answers 405): any id will do.
     "closure_id": lambda w: [str(uuid.UUID(int=1))],
     "follow_up_id": lambda w: [str(uuid.UUID(int=2))],
+    # The case team's: a partner's end is POST-only; a transfer the world has none of
+    # answers 404 to every identity, as a made-up one must.
+    "partner_id": lambda w: [str(uuid.UUID(int=3))],
+    "transfer_id": lambda w: [str(uuid.UUID(int=4))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

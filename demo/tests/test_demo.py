@@ -9,7 +9,16 @@ from django.db.models import Count, F
 
 from accounts.models import Role, User
 from cases.demo.network import NETWORK_USERNAME
-from cases.models import Alert, Case, CaseNeed, CaseStatus, Consent
+from cases.models import (
+    Alert,
+    Case,
+    CaseClosure,
+    CaseNeed,
+    CaseReopening,
+    CaseStatus,
+    Consent,
+    Report,
+)
 from cases.selectors import case_list_for_user, case_list_multiple_alerts
 from demo.bulk import cases_bulk_generate
 from demo.cases import demo_cases_load
@@ -72,6 +81,11 @@ def wipe_cases() -> None:
     Consent.objects.all().delete()
     Alert.objects.all().delete()
     CaseNeed.objects.all().delete()
+    # What the stages added (demo.stages): reopenings protect their closures, reports
+    # their cases.
+    CaseReopening.objects.all().delete()
+    CaseClosure.objects.all().delete()
+    Report.objects.all().delete()
     Case.objects.all().delete()
     Notification.objects.all().delete()
 

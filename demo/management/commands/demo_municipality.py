@@ -111,6 +111,8 @@ class Command(BaseCommand):
                     f"{case_summary.referral_count} referrals ({statuses})."
                 )
             )
+            for stage, code in case_summary.stages.items():
+                self.stdout.write(f"  {stage}: {code}")
         elif options["cases"] and not with_users:
             self.stdout.write("No demo cases: they belong to the demo caseworker (--no-users).")
         if case_summary.cases:
