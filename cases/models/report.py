@@ -32,7 +32,7 @@ def report_document_path(instance: Any, filename: str) -> str:
 
 
 class ReportStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", _("To decide")
     CONVERTED = "converted", _("Converted into a case")
     LINKED = "linked", _("Linked to an existing case")
     DISMISSED = "dismissed", _("Dismissed")
@@ -271,9 +271,9 @@ class CaseDuplicateKey(models.Model):
 
 
 class LinkRequestStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    ACCEPTED = "accepted", _("Accepted")
-    REFUSED = "refused", _("Refused")
+    REQUESTED = "requested", _("Link requested")
+    ACCEPTED = "accepted", _("Link accepted")
+    REFUSED = "refused", _("Link refused")
 
 
 class CaseLinkRequest(models.Model):
