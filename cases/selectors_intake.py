@@ -39,6 +39,7 @@ from cases.models import (
 )
 from cases.selectors import SEVERITY_ORDER, case_team_organization_ids
 from directory.models import Organization
+from directory.selectors import territory_for_point
 
 # Audit record types of the front door's records (the audit log's column is text).
 AUDIT_REPORT = "report"
@@ -114,6 +115,29 @@ def case_duplicates_for_case(*, case: Case) -> list[PossibleDuplicate]:
     if stored is None:
         return []
     return case_duplicate_find(key=stored, exclude_case_id=case.pk)
+
+
+def report_duplicates(*, report: Report) -> list[PossibleDuplicate]:
+    """Teams holding a case that may be the report's child, before it becomes a case.
+
+    Only when the report names the child with birth date, sex and home (the key's
+    fields); otherwise nothing can be compared.
+    """
+    if not (report.child_full_name and report.child_birth_date and report.child_sex):
+        return []
+    if report.child_home is None:
+        return []
+    territory = territory_for_point(point=report.child_home)
+    if territory is None:
+        return []
+    key = duplicate_key_compute(
+        full_name=report.child_full_name,
+        national_id=report.child_national_id,
+        birth_date=report.child_birth_date,
+        sex=report.child_sex,
+        territory_id=territory.pk,
+    )
+    return case_duplicate_find(key=key) if key else []
 
 
 # --- reports -------------------------------------------------------------------------

@@ -262,3 +262,32 @@ def test_two_answers_to_one_link_request_at_once_one_wins_the_other_is_a_conflic
     link.refresh_from_db()
     assert link.status in (LinkRequestStatus.ACCEPTED, LinkRequestStatus.REFUSED)
     assert link.answered_by is not None
+
+
+@pytest.mark.django_db
+def test_the_team_deciding_a_report_sees_which_teams_may_hold_its_child(
+    teams: dict[str, Any],
+) -> None:
+    from cases.services.intake import report_register
+
+    first = _register(teams["north_cw"], teams["north"], full_name="Ana Pérez")
+    report = report_register(
+        actor=teams["north_cw"],
+        receiving_organization=teams["north"],
+        addressed_to=teams["south"],
+        modality="referral",
+        observed="Derivada por la escuela.",
+        concern_types=["school_absence"],
+        urgency="moderate",
+        reporter_institution="Escuela 3",
+        child_full_name="PEREZ ana",
+        child_birth_date=BIRTH,
+        child_sex="female",
+        child_home=Point(-70.6, -33.45, srid=4326),
+    )
+    page = signed_in(teams["south_cw"]).get(f"/ingreso/reportes/{report.pk}/").content.decode()
+    assert 'id="report-duplicates"' in page and "Oficina Local Norte" in page
+    assert first.code not in page
+    # The receiving side does not decide, and is not shown the check.
+    sender = signed_in(teams["north_cw"]).get(f"/ingreso/reportes/{report.pk}/").content.decode()
+    assert 'id="report-duplicates"' not in sender

@@ -51,6 +51,7 @@ from cases.selectors_intake import (
     outreach_get_for_user,
     outreach_list_for_user,
     report_can_decide,
+    report_duplicates,
     report_get_for_user,
     report_list_for_user,
     report_queue_for_team,
@@ -208,6 +209,10 @@ def _render_report(
             "report": report,
             "concerns": [AlertType(c).label for c in report.concern_types if c in AlertType.values],
             "can_decide": can_decide and report.status == ReportStatus.RECEIVED,
+            # Team names only, and only to the team deciding: whether to link or convert.
+            "duplicates": report_duplicates(report=report)
+            if can_decide and report.status == ReportStatus.RECEIVED
+            else [],
             # The case page is the team's: others see that a case exists, not a link.
             "can_open_case": can_decide and report.case_id is not None,
             "link_form": link_form or ReportLinkForm(auto_id="id_link_%s"),
