@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db.models import Case as Case_
 from django.db.models import Q, QuerySet, Value, When
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.selectors import AnyUser, user_organization_ids
 from cases.models import (
     Case,
@@ -201,6 +201,15 @@ def report_queue_for_team(
 
 def report_can_decide(*, user: AnyUser, report: Report) -> bool:
     return report.addressed_to_id in case_team_organization_ids(user=user)
+
+
+def team_caseworkers(*, organization_id: UUID) -> QuerySet[User]:
+    """The active caseworkers of a team: who is told of a report addressed to it."""
+    return User.objects.filter(
+        memberships__organization_id=organization_id,
+        memberships__role=Role.CASEWORKER,
+        is_active=True,
+    ).distinct()
 
 
 # --- outreach ------------------------------------------------------------------------

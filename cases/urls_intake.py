@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from cases.views import intake
+from cases.views import intake, intake_links
 
 urlpatterns: list[URLPattern] = [
     path("ingreso/", intake.intake, name="intake"),
@@ -44,16 +44,16 @@ urlpatterns: list[URLPattern] = [
         intake.finding_dismiss,
         name="finding_dismiss",
     ),
-    path("ingreso/casos/<uuid:case_id>/vinculos/", intake.case_links, name="case_links"),
+    path("ingreso/casos/<uuid:case_id>/vinculos/", intake_links.case_links, name="case_links"),
     path(
         "ingreso/casos/<uuid:case_id>/vinculos/pedir/",
-        intake.case_link_ask,
+        intake_links.case_link_ask,
         name="case_link_ask",
     ),
-    path("ingreso/vinculos/", intake.link_requests, name="link_requests"),
+    path("ingreso/vinculos/", intake_links.link_requests, name="link_requests"),
     path(
         "ingreso/vinculos/<uuid:request_id>/responder/",
-        intake.link_request_answer,
+        intake_links.link_request_answer,
         name="link_request_answer",
     ),
 ]

@@ -34,8 +34,13 @@ from cases.models import (
     Report,
     ReportStatus,
 )
-from cases.selectors import case_can_work, case_team_users
-from cases.selectors_intake import case_team_choices, intake_organization_ids
+from cases.selectors import case_team_users
+from cases.selectors_intake import (
+    case_team_choices,
+    intake_organization_ids,
+    report_can_decide,
+    team_caseworkers,
+)
 from cases.services import case_create
 from cases.services.team import case_team_require
 from directory.models import AccessRoute, Organization, RiskLevel, Territory
@@ -62,8 +67,7 @@ class AlreadyDecided(ValidationError):
 
 def _team_notify(*, organization_id: Any, text: str, link: str) -> None:
     # A report has no case yet: its team is told through the organization directly.
-    probe = Case(organization_id=organization_id)
-    notification_send(users=case_team_users(case=probe), text=text, link=link)
+    notification_send(users=team_caseworkers(organization_id=organization_id), text=text, link=link)
 
 
 # --- documents -----------------------------------------------------------------------
@@ -193,7 +197,7 @@ def report_register(
 def _report_lock_undecided(*, actor: User, report: Report) -> Report:
     """The report, locked; refused unless the actor's case team may still decide on it."""
     locked = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
-    if not case_can_work(user=actor, case=Case(organization_id=locked.addressed_to_id)):
+    if not report_can_decide(user=actor, report=locked):
         raise PermissionDenied(_("Only the case team the report is addressed to decides on it."))
     if locked.status != ReportStatus.RECEIVED:
         raise AlreadyDecided(
