@@ -1,12 +1,14 @@
 """Cases in bulk for the benchmarks: plain SQL, a million in about a minute.
 
-``CasesBulk`` writes the cases, their needs, consents and alerts with
-INSERT … SELECT over the leaf territories (homes from ``ST_GeneratePoints``, in
-proportion to their child population). It bypasses ``cases.services`` on purpose: no
-events, no notifications, no priorities. ``demo.bulk.cases_bulk_generate`` runs it
-in the one transaction where the tables' secondary indexes are dropped and rebuilt,
-then lets ``matching.demo.bulk`` add the referrals, which read the temporary tables
-left here (``bulk_case``: the cases just written; ``bulk_term``: the needs drawn).
+``CasesBulk`` writes the cases, their needs, consents and alerts, and per chunk their
+casework (reports, identities with duplicate keys, follow-ups, notes, partners:
+``cases.demo.bulk_casework``) with INSERT … SELECT over the leaf territories (homes
+from ``ST_GeneratePoints``, in proportion to their child population). It bypasses
+``cases.services`` on purpose: no events, no notifications, no priorities.
+``demo.bulk.cases_bulk_generate`` runs it in the one transaction where the tables'
+secondary indexes are dropped and rebuilt, then lets ``matching.demo.bulk`` add the
+referrals, which read the temporary tables left here (``bulk_case``: the cases just
+written; ``bulk_term``: the needs drawn).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from accounts.models import Role, User
+from cases.demo.bulk_casework import CASEWORK_TABLES, casework_bulk_load
 from cases.demo.records import CONSENT_GIVERS, MAX_AGE_DAYS, NEED_WEIGHTS, demo_username
 from cases.models import CODE_ALPHABET, AlertType, CaseCloseReason, VulnerabilityFactor
 from directory.demo import Progress
@@ -30,6 +33,7 @@ BULK_TABLES = (
     "matching_caseneed",
     "matching_consent",
     "matching_alert",
+    *CASEWORK_TABLES,
 )
 # The one secondary index the load reads: each referral looks up its case's consent.
 # (Unique indexes stay anyway: ON CONFLICT needs the code's, and a case's needs are
@@ -116,12 +120,13 @@ ins AS (
         NULL
     FROM src s
     ON CONFLICT (code) DO NOTHING
-    RETURNING id, territory_id, risk_level, requested_at, status, closed_at, birth_date
+    RETURNING id, territory_id, risk_level, requested_at, status, closed_at, birth_date,
+              sex, access_route, organization_id
 )
 INSERT INTO bulk_case (id, g, territory_id, home, risk_level, requested_at, status, closed_at,
-                       birth_date, n_alerts)
+                       birth_date, sex, access_route, organization_id, n_alerts)
 SELECT ins.id, s.g, ins.territory_id, s.home, ins.risk_level, ins.requested_at, ins.status,
-       ins.closed_at, ins.birth_date,
+       ins.closed_at, ins.birth_date, ins.sex, ins.access_route, ins.organization_id,
        CASE WHEN s.r_alerts < 0.70 THEN 0 WHEN s.r_alerts < 0.92 THEN 1
             WHEN s.r_alerts < 0.98 THEN 2 ELSE 3 END
 FROM ins JOIN src s ON s.id = ins.id
@@ -240,6 +245,8 @@ class CasesBulk:
     leaves: list[tuple[UUID, int, int, int]]
     teams: list[Organization]
     raisers: list[UUID]
+    # Organizations other than the case teams: other desks, partners on a case team.
+    receivers: list[UUID]
     actor: User
     terms: list[tuple[UUID, str]]
     counts: list[int]
@@ -261,6 +268,8 @@ class CasesBulk:
         if not teams:
             raise ValueError("No organizations: generate the municipality first.")
         raisers = list(Organization.objects.order_by("name").values_list("pk", flat=True)[:200])
+        team_ids = {t.pk for t in teams}
+        receivers = [pk for pk in raisers if pk not in team_ids] or [t.pk for t in teams]
         actor = _bulk_actor(teams=teams)
         terms = list(
             TaxonomyTerm.objects.filter(code__in=list(NEED_WEIGHTS)).values_list("pk", "code")
@@ -274,6 +283,7 @@ class CasesBulk:
             leaves=leaves,
             teams=teams,
             raisers=raisers,
+            receivers=receivers,
             actor=actor,
             terms=terms,
             counts=counts,
@@ -303,7 +313,8 @@ class CasesBulk:
         cursor.execute(
             "CREATE TEMP TABLE bulk_case (id uuid PRIMARY KEY, g int UNIQUE, territory_id uuid, "
             "home geometry(Point, 4326), risk_level varchar(10), requested_at timestamptz, "
-            "status varchar(10), closed_at timestamptz, birth_date date, n_alerts int) "
+            "status varchar(10), closed_at timestamptz, birth_date date, sex varchar(10), "
+            "access_route varchar(20), organization_id uuid, n_alerts int) "
             "ON COMMIT DROP"
         )
         cursor.execute(
@@ -370,6 +381,9 @@ class CasesBulk:
                     "raisers": self.raisers,
                     "n_raisers": len(self.raisers),
                 },
+            )
+            casework_bulk_load(
+                cursor=cursor, run=run, params=params, receivers=self.receivers, rng=rng
             )
             report("cases", hi - lo)
         cursor.execute("ANALYZE bulk_case")

@@ -13,13 +13,19 @@ from cases.models import (
     Alert,
     Case,
     CaseClosure,
+    CaseDuplicateKey,
+    CaseIdentity,
     CaseNeed,
+    CaseNote,
+    CasePartner,
     CaseReopening,
     CaseStatus,
     Consent,
+    FollowUp,
     Report,
 )
 from cases.selectors import case_list_for_user, case_list_multiple_alerts
+from cases.selectors_intake import duplicate_key_compute
 from demo.bulk import cases_bulk_generate
 from demo.cases import demo_cases_load
 from directory.demo import demo_municipality_generate
@@ -165,12 +171,14 @@ def test_without_the_demo_users_there_are_no_cases_and_if_empty_keeps_data():
 
 
 def schema() -> set[tuple[str, str]]:
-    """Every index and constraint of the matching tables, with its definition."""
+    """Every index and constraint of the matching and cases tables, with its definition."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'matching_%%' "
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename LIKE 'matching_%%' OR tablename LIKE 'cases_%%' "
             "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid::regclass::text LIKE 'matching_%%'"
+            "WHERE conrelid::regclass::text LIKE 'matching_%%' "
+            "OR conrelid::regclass::text LIKE 'cases_%%'"
         )
         return set(cursor.fetchall())
 
@@ -210,3 +218,36 @@ def test_bulk_generation_puts_every_home_in_its_territory_with_needs_alerts_and_
     # Time runs forward: sent, then answered, then closed.
     assert not referrals.filter(responded_at__lt=F("sent_at")).exists()
     assert not referrals.filter(closed_at__lt=F("sent_at")).exists()
+
+    # The casework around them: a report per case, as it was asked for, some received
+    # at another desk than the lead team's.
+    reports = Report.objects.all()
+    assert reports.count() == 3000
+    assert not reports.exclude(reported_at=F("case__requested_at")).exists()
+    assert not reports.exclude(modality=F("case__access_route")).exists()
+    assert not reports.exclude(addressed_to=F("case__organization")).exists()
+    assert reports.exclude(receiving_organization=F("addressed_to")).exists()
+    # Identities for most cases, each with the key the app computes for it.
+    identities = CaseIdentity.objects.select_related("case")
+    assert 0.7 * 3000 <= identities.count() <= 0.9 * 3000
+    assert CaseDuplicateKey.objects.count() == identities.count()
+    for identity in identities[:50]:
+        assert identity.case.duplicate_key.key == duplicate_key_compute(
+            full_name=identity.full_name,
+            national_id=identity.national_id,
+            birth_date=identity.case.birth_date,
+            sex=identity.case.sex,
+            territory_id=identity.case.territory_id,
+        )
+    # Follow-ups: on closed cases all made, with a result; on open ones some planned.
+    follow_ups = FollowUp.objects.all()
+    assert follow_ups.filter(case__status=CaseStatus.CLOSED).exists()
+    assert not follow_ups.filter(case__status=CaseStatus.CLOSED, done_on__isnull=True).exists()
+    assert follow_ups.filter(case__status=CaseStatus.OPEN, done_on__isnull=True).exists()
+    assert not follow_ups.filter(done_on__isnull=False, result="").exists()
+    assert not follow_ups.filter(done_on__lt=F("due_on")).exists()
+    assert 1.5 * 3000 <= CaseNote.objects.count() <= 2.5 * 3000
+    assert not CaseNote.objects.filter(written_at__lt=F("case__requested_at")).exists()
+    partners = CasePartner.objects.all()
+    assert 0.2 * 3000 <= partners.count() <= 0.45 * 3000
+    assert not partners.filter(organization=F("case__organization")).exists()
