@@ -258,6 +258,8 @@ class PopulationImportForm(forms.Form):
         label=gettext_lazy("Population (.csv)"),
         required=False,
         help_text=gettext_lazy(
+            # Spanish headers are accepted as well as English ones
+            # (directory.importers.population.COLUMNS): each language names its own.
             "Columns: territory_code, age (a year of age such as 7, or a band such as 0-5), "
             "count and, optionally, year."
         ),

@@ -175,6 +175,11 @@ class ServiceAtSiteCategory(models.Model):
     sexes = ArrayField(models.CharField(max_length=10), editable=False)
 
     class Meta:
+        verbose_name = _("search row")
+        verbose_name_plural = _("search rows")
+        # Written by triggers only: no permission to add, change or delete it means
+        # anything, so none is offered on the user form.
+        default_permissions = ()
         indexes = [
             # btree_gist lets the code share the GiST index with the point, so the
             # index answers the equality and the nearest-first order together.
