@@ -49,6 +49,9 @@ class AuditRecordType(models.TextChoices):
     CASE_TEAM = "case_team", _("Case team")
     TRANSFER = "transfer", _("Case transfer")
     PROGRESS_REPORT = "progress_report", _("Progress report")
+    REPORT = "report", _("Report")
+    OUTREACH = "outreach", _("Outreach list")
+    CASE_LINK_REQUEST = "case_link_request", _("Case link request")
     AUDIT = "audit", _("Audit log")
 
 

@@ -36,7 +36,7 @@ from cases.selectors_lifecycle import transfers_to_answer_for_user
 from cases.selectors_team import (
     case_assignments,
     case_partners,
-    case_progress_reports,
+    case_progress_reports_queryset,
     case_transfers,
     transfer_get_for_user,
 )
@@ -51,6 +51,7 @@ from cases.services.partners import (
     case_transfer_request,
     case_transfer_withdraw,
 )
+from web.pagination import PaginatedListMixin
 
 
 def _case_team_or_404(request: Request, case_id: UUID) -> tuple[Case, str]:
@@ -309,16 +310,16 @@ class CaseTransferListView(APIView):
         return Response(TransferSerializer(transfer).data, status=201)
 
 
-class TransferInboxView(APIView):
+class TransferInboxView(PaginatedListMixin, APIView):
     """Transfers offered to the user's teams, and those waiting for their approval."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=TransferSerializer(many=True))
     def get(self, request: Request) -> Response:
-        transfers = list(transfers_to_answer_for_user(user=request.user)[:200])
+        transfers = self.paginate(request, transfers_to_answer_for_user(user=request.user))
         audit_list(request, record_type=AuditRecordType.TRANSFER, count=len(transfers))
-        return Response(TransferSerializer(transfers, many=True).data)
+        return self.paginated_response(TransferSerializer(transfers, many=True).data)
 
 
 class TransferDetailView(APIView):
@@ -399,7 +400,7 @@ class TransferWithdrawView(APIView):
         return Response(TransferSerializer(withdrawn).data)
 
 
-class CaseProgressView(APIView):
+class CaseProgressView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=ProgressReportSerializer(many=True))
@@ -407,9 +408,11 @@ class CaseProgressView(APIView):
         case, access = _case_team_or_404(request, case_id)
         # Without the consent to share, a partner reads its own organization's reports.
         own = None if access != "packet" else case_member_organization_ids(user=request.user)
-        reports = case_progress_reports(case=case, organization_ids=own)
+        reports = self.paginate(
+            request, case_progress_reports_queryset(case=case, organization_ids=own)
+        )
         audit_list(request, record_type=AuditRecordType.PROGRESS_REPORT, count=len(reports))
-        return Response(ProgressReportSerializer(reports, many=True).data)
+        return self.paginated_response(ProgressReportSerializer(reports, many=True).data)
 
     @extend_schema(request=ProgressWriteSerializer, responses={201: ProgressReportSerializer})
     def post(self, request: Request, case_id: UUID) -> Response:

@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet, Value, When
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, user_organization_ids
+from audit.models import AuditRecordType
 from cases.models import (
     Case,
     CaseDuplicateKey,
@@ -41,10 +42,10 @@ from cases.selectors import SEVERITY_ORDER, case_team_organization_ids
 from directory.models import Organization
 from directory.selectors import territory_for_point
 
-# Audit record types of the front door's records (the audit log's column is text).
-AUDIT_REPORT = "report"
-AUDIT_OUTREACH = "outreach"
-AUDIT_LINK_REQUEST = "case_link_request"
+# Audit record types of the front door's records.
+AUDIT_REPORT = AuditRecordType.REPORT
+AUDIT_OUTREACH = AuditRecordType.OUTREACH
+AUDIT_LINK_REQUEST = AuditRecordType.CASE_LINK_REQUEST
 
 # --- duplicate keys ------------------------------------------------------------------
 

@@ -56,12 +56,20 @@ def case_transfers(*, case: Case) -> list[CaseTransfer]:
     )
 
 
-def case_progress_reports(*, case: Case, organization_ids: set[UUID] | None = None) -> list[Any]:
-    """The case's progress reports; only those of ``organization_ids`` when given."""
+def case_progress_reports_queryset(
+    *, case: Case, organization_ids: set[UUID] | None = None
+) -> QuerySet[CaseProgressReport]:
+    """The case's progress reports, newest first; only ``organization_ids``' when given."""
     reports = CaseProgressReport.objects.filter(case=case).select_related("organization", "author")
     if organization_ids is not None:
         reports = reports.filter(organization_id__in=organization_ids)
-    return list(reports)
+    return reports.order_by("-reported_at", "pk")
+
+
+def case_progress_reports(
+    *, case: Case, organization_ids: set[UUID] | None = None
+) -> list[CaseProgressReport]:
+    return list(case_progress_reports_queryset(case=case, organization_ids=organization_ids))
 
 
 def case_notes_for_case_team(*, case: Case) -> list[CaseNote]:

@@ -146,6 +146,11 @@ PATH_VALUES: dict[str, PathValues] = {
     # answers 404 to every identity, as a made-up one must.
     "partner_id": lambda w: [str(uuid.UUID(int=3))],
     "transfer_id": lambda w: [str(uuid.UUID(int=4))],
+    # The front door's records are not in the world: made-up ids, answered 404.
+    "report_id": lambda w: [str(uuid.UUID(int=5))],
+    "outreach_id": lambda w: [str(uuid.UUID(int=6))],
+    "finding_id": lambda w: [str(uuid.UUID(int=7))],
+    "request_id": lambda w: [str(uuid.UUID(int=8))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }
