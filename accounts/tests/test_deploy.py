@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DJANGO_") and k != "DUPLICATE_KEY_SECRET"
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -32,6 +36,7 @@ def test_the_deployment_check_passes_with_production_settings():
         "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DUPLICATE_KEY_SECRET=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="puente.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -50,11 +55,23 @@ def test_production_refuses_the_development_key_and_a_missing_one():
     assert missing.returncode != 0 and "DJANGO_SECRET_KEY" in missing.stderr
 
 
+def test_production_refuses_to_start_without_its_own_duplicate_key_secret():
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
+    assert result.returncode != 0 and "DUPLICATE_KEY_SECRET" in result.stderr
+
+
 def _debug(settings_module: str, **env: str) -> str:
     code = "from django.conf import settings; print(settings.DEBUG)"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(
-        DJANGO_SETTINGS_MODULE=settings_module, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **env
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DUPLICATE_KEY_SECRET=secrets.token_urlsafe(32),
+        **env,
     )
     out = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],

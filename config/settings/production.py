@@ -16,6 +16,16 @@ if SECRET_KEY in _KNOWN_KEYS or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("d
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 
+# The key of the duplicate check's hashes (cases.selectors_intake): its own secret, so
+# rotating DJANGO_SECRET_KEY (sessions, tokens) never silently changes every case's key
+# and hides the duplicates registered before.
+DUPLICATE_KEY_SECRET = os.environ.get("DUPLICATE_KEY_SECRET", "")
+if len(DUPLICATE_KEY_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "Set DUPLICATE_KEY_SECRET to a random value of 32 or more characters, kept for "
+        "good: changing it hides earlier duplicates."
+    )
+
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
