@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Membership, Role, User
 from cases.models import (
+    OPEN_TRANSFER_STATUSES,
+    Admissibility,
     Case,
     CaseAssignment,
     CaseClosure,
@@ -204,3 +207,70 @@ def caseload_by_caseworker(*, user: Any) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class TeamBacklog:
+    """What waits on one case team: counts only, never a case's contents."""
+
+    organization_id: UUID
+    organization: str
+    overdue_follow_ups: int
+    pending_admissibility: int
+    closures_to_verify: int
+    transfers_open: int
+
+    @property
+    def total(self) -> int:
+        return (
+            self.overdue_follow_ups
+            + self.pending_admissibility
+            + self.closures_to_verify
+            + self.transfers_open
+        )
+
+
+def casework_backlog_by_team(
+    *, today: date, organization_ids: set[UUID] | None = None
+) -> list[TeamBacklog]:
+    """Per lead team, its overdue follow-ups, cases pending admissibility, closures
+    waiting for verification and transfers under way: four grouped counts."""
+
+    def counts(rows: QuerySet[Any], team: str) -> dict[UUID, int]:
+        if organization_ids is not None:
+            rows = rows.filter(**{f"{team}__in": organization_ids})
+        return {
+            row[team]: row["n"]
+            for row in rows.order_by().values(team).annotate(n=Count("pk")).values(team, "n")
+        }
+
+    overdue = counts(
+        FollowUp.objects.filter(
+            done_on__isnull=True, due_on__lt=today, case__status=CaseStatus.OPEN
+        ),
+        "case__organization_id",
+    )
+    pending = counts(
+        Case.objects.filter(status=CaseStatus.OPEN, admissibility=Admissibility.PENDING),
+        "organization_id",
+    )
+    closures = counts(
+        CaseClosure.objects.filter(status=ClosureStatus.REQUESTED), "case__organization_id"
+    )
+    transfers = counts(
+        CaseTransfer.objects.filter(status__in=OPEN_TRANSFER_STATUSES), "from_organization_id"
+    )
+    teams = set(overdue) | set(pending) | set(closures) | set(transfers)
+    names = dict(Organization.objects.filter(pk__in=teams).values_list("pk", "name"))
+    rows = [
+        TeamBacklog(
+            organization_id=team,
+            organization=names.get(team, ""),
+            overdue_follow_ups=overdue.get(team, 0),
+            pending_admissibility=pending.get(team, 0),
+            closures_to_verify=closures.get(team, 0),
+            transfers_open=transfers.get(team, 0),
+        )
+        for team in teams
+    ]
+    return sorted(rows, key=lambda row: (-row.total, row.organization))

@@ -448,3 +448,46 @@ def test_a_caseworker_who_is_also_a_supervisor_never_verifies_their_own_request(
         actor=team["caseworker"], case=team["case"], reason=CaseCloseReason.PLAN_COMPLETED
     )
     assert not closure_can_verify(user=team["caseworker"], closure=closure)
+
+
+# --- what waits on each team ---------------------------------------------------------------
+
+
+def test_the_coordinator_and_the_supervisor_see_what_waits_on_each_team_by_counts_only(
+    team: dict[str, Any],
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Admissibility, FollowUp
+    from cases.selectors_team import casework_backlog_by_team
+
+    FollowUp.objects.create(
+        case=team["case"], kind="call", due_on=timezone.localdate() - timedelta(days=3)
+    )
+    pending = case_of(team["caseworker"], admissibility=Admissibility.PENDING)
+    case_transfer_request(
+        actor=team["caseworker"],
+        case=team["case"],
+        to_organization_id=team["other_team"].pk,
+        reason="Mudanza",
+    )
+    [row] = casework_backlog_by_team(today=timezone.localdate())
+    assert (row.organization, row.overdue_follow_ups, row.pending_admissibility) == (
+        "OPD Norte",
+        1,
+        1,
+    )
+    assert row.transfers_open == 1 and row.closures_to_verify == 0
+
+    coordinator = user_with_role(Role.COORDINATOR)
+    page = signed_in(coordinator).get(reverse("matching:coordination")).content.decode()
+    assert 'id="casework-backlog"' in page and "OPD Norte" in page
+    assert pending.code not in page  # counts, never the cases themselves
+    supervisor = user_with_role(Role.SUPERVISOR, team["lead"])
+    caseload = signed_in(supervisor).get(reverse("cases:caseload")).content.decode()
+    assert 'class="backlog-row"' in caseload
+    outsider = user_with_role(Role.SUPERVISOR, team["other_team"])
+    theirs = signed_in(outsider).get(reverse("cases:caseload")).content.decode()
+    assert 'class="backlog-row"' not in theirs

@@ -48,6 +48,7 @@ from cases.selectors_team import (
     case_transfers,
     caseload_by_caseworker,
     caseload_for_supervisor,
+    casework_backlog_by_team,
     lead_caseworkers,
     partner_candidates,
     progress_organizations_for_user,
@@ -503,5 +504,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "by_caseworker": caseload_by_caseworker(user=request.user),
+        "backlog": casework_backlog_by_team(
+            today=timezone.localdate(),
+            organization_ids=case_supervisor_organization_ids(user=request.user),
+        ),
     }
     return render(request, "cases/team/caseload.html", context)

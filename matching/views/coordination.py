@@ -26,6 +26,7 @@ from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_list, audit_record, audit_refused
 from cases.models import Case
 from cases.selectors import case_list_multiple_alerts
+from cases.selectors_team import casework_backlog_by_team
 from matching.forms import PolicyPublishForm, add_service_errors
 from matching.models import PriorityPolicy, Referral, ReferralStatus
 from matching.selectors import (
@@ -71,6 +72,7 @@ def coordination(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     referrals = list(referral_list_overdue(now=now)[:ROWS_SHOWN])
     cases = list(case_list_multiple_alerts()[:ROWS_SHOWN])
+    backlog = casework_backlog_by_team(today=timezone.localdate())
     reminded = _recent(AuditRecordType.REFERRAL, [r.case_id for r in referrals])
     reviewed = _recent(AuditRecordType.CASE, [c.pk for c in cases])
     overdue = [
@@ -102,7 +104,11 @@ def coordination(request: HttpRequest) -> HttpResponse:
     # Codes, teams and figures only, but still records of cases: the log counts them.
     audit_list(request, record_type=AuditRecordType.REFERRAL, count=len(overdue))
     audit_list(request, record_type=AuditRecordType.CASE, count=len(multiple))
-    return render(request, "matching/coordination.html", {"overdue": overdue, "multiple": multiple})
+    return render(
+        request,
+        "matching/coordination.html",
+        {"overdue": overdue, "multiple": multiple, "backlog": backlog},
+    )
 
 
 # --- one row of the follow-up lists ------------------------------------------------------

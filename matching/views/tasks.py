@@ -1,7 +1,8 @@
 """A caseworker's task list: what waits for them today, each row where it is done.
 
 Due and overdue follow-up contacts, cases pending admissibility, closures waiting for
-their verification (never one's own), transfers to answer or approve, and referrals whose answer is overdue.
+their verification (never one's own), transfers to answer or approve, and referrals
+whose answer is overdue.
 """
 
 from __future__ import annotations
