@@ -44,6 +44,15 @@ from tests.factories import OrganizationFactory, case_of, signed_in, user_with_r
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """The services' messages in their source language, which the assertions read."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def team() -> dict[str, Any]:
     lead = OrganizationFactory(name="OPD Norte")
@@ -378,7 +387,7 @@ def test_a_transfer_is_invisible_to_organizations_that_are_neither_side(
     assert page.status_code == 200 and 'id="answer-form"' in page.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_answers_to_one_transfer_end_in_one_success_and_one_conflict() -> None:
     lead = OrganizationFactory()
     other = OrganizationFactory()

@@ -241,7 +241,7 @@ def test_refusing_a_link_keeps_the_codes_hidden(teams: dict[str, Any]) -> None:
     assert first.code not in str(links)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_answers_to_one_link_request_at_once_one_wins_the_other_is_a_conflict() -> None:
     teams = _teams()
     _register(teams["north_cw"], teams["north"], full_name="Ana Pérez")

@@ -143,7 +143,8 @@ def test_a_report_is_linked_to_an_existing_case_through_the_api(net: dict[str, A
     assert linked.json()["status"] == "linked" and linked.json()["case_code"] == case.code
 
 
-def test_two_conversions_at_once_open_one_case(transactional_db: None) -> None:
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_conversions_at_once_open_one_case() -> None:
     world = net_build()
     report = report_of(world)
 

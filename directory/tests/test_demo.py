@@ -87,12 +87,18 @@ def test_the_demo_creates_users_named_after_their_role_with_two_caseworker_teams
         "coordinador",
         "gestora",
         "gestor",
+        "supervisora",
+        "autoridad",
         "prestador",
         "planificador",
         "administrador",
     }
+    # Two case teams, and the justice-sector organization whose caseworker is the
+    # authority on some of the first team's cases; the supervisor is the first team's.
     teams = Membership.objects.filter(role=Role.CASEWORKER).values_list("organization", flat=True)
-    assert len(set(teams)) == 2
+    assert len(set(teams)) == 3
+    first = Membership.objects.get(user__username="gestora").organization_id
+    assert Membership.objects.get(user__username="supervisora").organization_id == first
     assert all(not u.first_name and not u.last_name for u in User.objects.all())
 
 

@@ -67,7 +67,7 @@ def test_a_cell_of_fewer_than_five_cases_draws_no_bar_and_says_so(client, planne
     # shares are drawn and written as percentages, in the chart and in its summary
     shares = {row.title: row for row in groups["team"]["panels"][2]["chart"].rows}
     assert shares["Equipo Sur"].bars[0].text == "40,0 %"
-    assert "40,0 % in Equipo Sur" in groups["team"]["panels"][2]["chart"].summary
+    assert "40,0 % en Equipo Sur" in groups["team"]["panels"][2]["chart"].summary
 
 
 def test_a_caseworker_and_a_provider_are_refused_the_indicators(
