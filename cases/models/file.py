@@ -184,6 +184,16 @@ class Case(models.Model):
                 condition=Q(status="open"),
             ),
             models.Index(fields=["organization", "status"], name="case_org_status"),
+            # A team's task list at a million cases (benchmarks/casework.py): its cases
+            # pending admissibility, oldest first, without reading its open ones.
+            models.Index(
+                fields=["organization", "requested_at"],
+                name="case_org_pending",
+                condition=Q(status="open", admissibility="pending"),
+            ),
+            models.Index(
+                fields=["organization", "id"], name="case_org_open", condition=Q(status="open")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -77,7 +77,9 @@ class FollowUp(models.Model):
             models.Index(fields=["case", "due_on"], name="follow_up_case_due"),
             # The task lists: what is still to do, by due date.
             models.Index(
-                fields=["due_on"], name="follow_up_pending_due", condition=Q(done_on__isnull=True)
+                fields=["due_on", "case"],
+                name="follow_up_pending_due",
+                condition=Q(done_on__isnull=True),
             ),
         ]
         constraints = [
