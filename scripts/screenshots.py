@@ -148,9 +148,32 @@ def main(base_url: str) -> None:
             page.goto(base_url + "/brechas/red/")
             _save(page, "gap-network.png")
 
+        def case_team() -> None:
+            provider = _page(browser, base_url, "prestador")
+            provider.goto(base_url + "/ingreso/")
+            _save(provider, "intake.png", full_page=True)
+            page = _page(browser, base_url, "gestora")
+            page.goto(base_url + "/ingreso/reportes/")
+            _save(page, "report-queue.png")
+            authority = _page(browser, base_url, "autoridad")
+            authority.goto(base_url + "/tareas/")
+            with authority.expect_navigation():
+                authority.locator("#task-closures a").first.click()
+            with authority.expect_navigation():
+                authority.click("#back-to-team")
+            _save(authority, "case-team.png", full_page=True)
+            supervisor = _page(browser, base_url, "supervisora")
+            supervisor.goto(base_url + "/equipo/")
+            _save(supervisor, "caseload.png", full_page=True)
+            supervisor.goto(base_url + "/tareas/")
+            with supervisor.expect_navigation():
+                supervisor.locator("#task-transfers a").first.click()
+            _save(supervisor, "transfer.png")
+
         for label, step in [
             ("public map", public_map),
             ("caseworker", caseworker),
+            ("case team", case_team),
             ("provider", provider),
             ("coordinator", coordinator),
             ("planner", planner),
