@@ -118,11 +118,15 @@ def _render_closure(
     return render(request, "cases/case_closure.html", context, status=status)
 
 
-def _refusal_status(error: ValidationError) -> int:
-    # The case or the closure changed under the form (someone else decided first): a
-    # conflict with the record as it is now, not a mistake in what was typed.
+# Fields a service names when the record changed under the form (someone else decided
+# or acted first): a conflict with the record as it is now, not a mistake in what was
+# typed.
+CONFLICT_FIELDS = frozenset({"case", "closure", "follow_up", "transfer", "partner"})
+
+
+def refusal_status(error: ValidationError) -> int:
     keys = set(getattr(error, "error_dict", {}))
-    return 409 if keys & {"case", "closure", "follow_up"} else 400
+    return 409 if keys & CONFLICT_FIELDS else 400
 
 
 def _resolved_message(closure: CaseClosure) -> str:
@@ -173,7 +177,7 @@ def case_closure_ask(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_closure(request, case, request_form=form, status=_refusal_status(error))
+        return _render_closure(request, case, request_form=form, status=refusal_status(error))
     _audit_closure(request, case=case, closure=closure, what="requested")
     if closure.status == ClosureStatus.CLOSED:
         messages.success(request, _resolved_message(closure))
@@ -207,7 +211,7 @@ def case_closure_decide(request: HttpRequest, case_id: UUID, closure_id: UUID) -
         return _render_closure(request, case, decision_form=form, status=403)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_closure(request, case, decision_form=form, status=_refusal_status(error))
+        return _render_closure(request, case, decision_form=form, status=refusal_status(error))
     _audit_closure(request, case=case, closure=decided, what="decided")
     if decided.status == ClosureStatus.CLOSED:
         messages.success(request, _resolved_message(decided))
@@ -228,7 +232,7 @@ def case_closure_withdraw(request: HttpRequest, case_id: UUID, closure_id: UUID)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _render_closure(request, case, status=_refusal_status(error))
+        return _render_closure(request, case, status=refusal_status(error))
     _audit_closure(request, case=case, closure=withdrawn, what="withdrawn")
     messages.success(request, _("The closure request was withdrawn."))
     return redirect("cases:case_closure", case_id=case.pk)
@@ -247,7 +251,7 @@ def case_reopen_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_closure(request, case, reopen_form=form, status=_refusal_status(error))
+        return _render_closure(request, case, reopen_form=form, status=refusal_status(error))
     audit_record(
         request=request,
         action=AuditAction.UPDATE,
@@ -308,7 +312,7 @@ def case_admissibility_post(request: HttpRequest, case_id: UUID) -> HttpResponse
         )
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_admissibility(request, case, form=form, status=_refusal_status(error))
+        return _render_admissibility(request, case, form=form, status=refusal_status(error))
     audit_record(
         request=request,
         action=AuditAction.CREATE,
@@ -384,7 +388,7 @@ def follow_up_plan(request: HttpRequest, case_id: UUID) -> HttpResponse:
         follow_up = follow_up_schedule(actor=actor_of(request), case=case, **form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_follow_up(request, case, schedule_form=form, status=_refusal_status(error))
+        return _render_follow_up(request, case, schedule_form=form, status=refusal_status(error))
     audit_record(
         request=request,
         action=AuditAction.CREATE,
@@ -411,7 +415,7 @@ def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> H
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_follow_up(
-            request, case, bound=(follow_up.pk, form), status=_refusal_status(error)
+            request, case, bound=(follow_up.pk, form), status=refusal_status(error)
         )
     audit_record(
         request=request,
@@ -518,7 +522,7 @@ def case_route_post(request: HttpRequest, case_id: UUID) -> HttpResponse:
         decision = case_route_decide(actor=actor_of(request), case=case, **form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_route(request, case, form=form, status=_refusal_status(error))
+        return _render_route(request, case, form=form, status=refusal_status(error))
     audit_record(
         request=request,
         action=AuditAction.CREATE,

@@ -63,7 +63,7 @@ from directory.models import Organization
 from web.forms import add_service_errors
 
 
-def _status_of(error: ValidationError) -> int:
+def decided_status(error: ValidationError) -> int:
     # Someone decided first: a conflict with the record as it is now, not a typing mistake.
     return 409 if isinstance(error, AlreadyDecided) else 400
 
@@ -258,7 +258,7 @@ def report_link_post(request: HttpRequest, report_id: UUID) -> HttpResponse:
         return _render_report(request, report, link_form=form, status=403)
     except ValidationError as error:
         add_service_errors(form, error, rename={"case": "case_code"})
-        return _render_report(request, report, link_form=form, status=_status_of(error))
+        return _render_report(request, report, link_form=form, status=decided_status(error))
     _audit_report(request, AuditAction.UPDATE, report, "linked")
     messages.success(request, _("The report was added to case %(code)s.") % {"code": case.code})
     return redirect("cases:report_detail", report_id=report.pk)
@@ -280,7 +280,7 @@ def report_dismiss_post(request: HttpRequest, report_id: UUID) -> HttpResponse:
         return _render_report(request, report, dismiss_form=form, status=403)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_report(request, report, dismiss_form=form, status=_status_of(error))
+        return _render_report(request, report, dismiss_form=form, status=decided_status(error))
     _audit_report(request, AuditAction.UPDATE, report, "dismissed")
     messages.success(request, _("The report was dismissed."))
     return redirect("cases:report_queue")
@@ -427,7 +427,7 @@ def finding_convert(request: HttpRequest, outreach_id: UUID, finding_id: UUID) -
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_outreach(
-            request, outreach, bound=(finding.pk, form), status=_status_of(error)
+            request, outreach, bound=(finding.pk, form), status=decided_status(error)
         )
     audit_record(
         request=request,
@@ -461,7 +461,7 @@ def finding_dismiss(request: HttpRequest, outreach_id: UUID, finding_id: UUID) -
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_outreach(
-            request, outreach, bound=(finding.pk, form), status=_status_of(error)
+            request, outreach, bound=(finding.pk, form), status=decided_status(error)
         )
     audit_record(
         request=request,

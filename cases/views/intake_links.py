@@ -25,14 +25,9 @@ from cases.selectors_intake import (
     link_request_get_for_user,
     link_requests_to_answer,
 )
-from cases.services.intake import AlreadyDecided, case_link_answer, case_link_request
+from cases.services.intake import case_link_answer, case_link_request
 from cases.views import case_or_404
-
-
-def _status_of(error: ValidationError) -> int:
-    # Someone answered first: a conflict with the record as it is now.
-    return 409 if isinstance(error, AlreadyDecided) else 400
-
+from cases.views.intake import decided_status
 
 # --- possible duplicates and links -------------------------------------------------------
 
@@ -135,7 +130,7 @@ def link_request_answer(request: HttpRequest, request_id: UUID) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-            status = _status_of(error)
+            status = decided_status(error)
         else:
             audit_record(
                 request=request,

@@ -67,6 +67,7 @@ from cases.services.partners import (
     case_transfer_withdraw,
     transfer_can_answer,
 )
+from cases.views import refusal_status
 from web.forms import add_service_errors
 
 TEAM_PAGE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER)
@@ -79,12 +80,6 @@ def _case_team_or_404(request: HttpRequest, case_id: UUID) -> tuple[Case, str]:
         audit_refused(request, record_type=AuditRecordType.CASE_TEAM, record_id=case_id)
         raise Http404
     return found
-
-
-def _conflict_status(error: ValidationError) -> int:
-    # The case or the transfer changed under the form (someone else acted first).
-    keys = set(getattr(error, "error_dict", {}))
-    return 409 if keys & {"case", "transfer", "partner"} else 400
 
 
 def _render_team(
@@ -205,7 +200,7 @@ def partner_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_team(
-            request, case, "lead", forms={"partner": form}, status=_conflict_status(error)
+            request, case, "lead", forms={"partner": form}, status=refusal_status(error)
         )
     _audit_write(
         request,
@@ -230,7 +225,7 @@ def partner_end(request: HttpRequest, case_id: UUID, partner_id: UUID) -> HttpRe
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _render_team(request, case, "lead", status=_conflict_status(error))
+        return _render_team(request, case, "lead", status=refusal_status(error))
     _audit_write(
         request,
         case=case,
@@ -266,7 +261,7 @@ def case_reassign_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_team(
-            request, case, access, forms={"reassign": form}, status=_conflict_status(error)
+            request, case, access, forms={"reassign": form}, status=refusal_status(error)
         )
     _audit_write(
         request,
@@ -298,7 +293,7 @@ def transfer_request(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_team(
-            request, case, "lead", forms={"transfer": form}, status=_conflict_status(error)
+            request, case, "lead", forms={"transfer": form}, status=refusal_status(error)
         )
     _audit_write(
         request,
@@ -336,7 +331,7 @@ def progress_report_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_team(
-            request, case, access, forms={"progress": form}, status=_conflict_status(error)
+            request, case, access, forms={"progress": form}, status=refusal_status(error)
         )
     audit_record(
         request=request,
@@ -417,7 +412,7 @@ def transfer_answer(request: HttpRequest, transfer_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         transfer.refresh_from_db()
-        return _render_transfer(request, transfer, answer_form=form, status=_conflict_status(error))
+        return _render_transfer(request, transfer, answer_form=form, status=refusal_status(error))
     _audit_write(
         request,
         case=answered.case,
@@ -451,9 +446,7 @@ def transfer_approve(request: HttpRequest, transfer_id: UUID) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         transfer.refresh_from_db()
-        return _render_transfer(
-            request, transfer, approval_form=form, status=_conflict_status(error)
-        )
+        return _render_transfer(request, transfer, approval_form=form, status=refusal_status(error))
     _audit_write(
         request,
         case=decided.case,
@@ -480,7 +473,7 @@ def transfer_withdraw(request: HttpRequest, transfer_id: UUID) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         transfer.refresh_from_db()
-        return _render_transfer(request, transfer, status=_conflict_status(error))
+        return _render_transfer(request, transfer, status=refusal_status(error))
     _audit_write(
         request,
         case=withdrawn.case,
