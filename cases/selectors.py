@@ -18,6 +18,7 @@ Records one may not see are answered as if they did not exist (404), not 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from django.db.models import Case as Case_
@@ -141,13 +142,7 @@ def case_get_for_user(*, user: AnyUser, case_id: UUID) -> Case | None:
 
 def case_team_users(*, case: Case) -> list[User]:
     """The active caseworkers of the team that owns the case: who is told about it."""
-    return list(
-        User.objects.filter(
-            memberships__organization_id=case.organization_id,
-            memberships__role=Role.CASEWORKER,
-            is_active=True,
-        ).distinct()
-    )
+    return list(organization_members(organization_id=case.organization_id, roles=[Role.CASEWORKER]))
 
 
 def case_partner_users(*, case: Case, roles: tuple[str, ...] | None = None) -> list[User]:
@@ -164,14 +159,17 @@ def case_partner_users(*, case: Case, roles: tuple[str, ...] | None = None) -> l
     )
 
 
+def organization_members(*, organization_id: UUID, roles: Sequence[str]) -> QuerySet[User]:
+    """The active people of an organization in any of ``roles``."""
+    return User.objects.filter(
+        memberships__organization_id=organization_id,
+        memberships__role__in=roles,
+        is_active=True,
+    ).distinct()
+
+
 def organization_supervisors(*, organization_id: UUID) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__organization_id=organization_id,
-            memberships__role=Role.SUPERVISOR,
-            is_active=True,
-        ).distinct()
-    )
+    return list(organization_members(organization_id=organization_id, roles=[Role.SUPERVISOR]))
 
 
 def alert_can_raise(*, user: AnyUser) -> bool:

@@ -38,7 +38,7 @@ from cases.models import (
     Report,
     ReportStatus,
 )
-from cases.selectors import SEVERITY_ORDER, case_team_organization_ids
+from cases.selectors import SEVERITY_ORDER, case_team_organization_ids, organization_members
 from directory.models import Organization
 from directory.selectors import territory_for_point
 
@@ -206,11 +206,7 @@ def report_can_decide(*, user: AnyUser, report: Report) -> bool:
 
 def team_caseworkers(*, organization_id: UUID) -> QuerySet[User]:
     """The active caseworkers of a team: who is told of a report addressed to it."""
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__role=Role.CASEWORKER,
-        is_active=True,
-    ).distinct()
+    return organization_members(organization_id=organization_id, roles=[Role.CASEWORKER])
 
 
 # --- outreach ------------------------------------------------------------------------

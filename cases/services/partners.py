@@ -35,6 +35,7 @@ from cases.selectors import (
     case_partner_roles_for_user,
     case_partner_users,
     case_supervisor_organization_ids,
+    organization_members,
     organization_supervisors,
 )
 from cases.services.team import case_lock, case_team_notify, case_team_require
@@ -93,13 +94,7 @@ def case_partner_add(*, actor: User, case: Case, organization_id: UUID, role: st
 
 
 def _people_of(organization_id: UUID, *, roles: tuple[str, ...]) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__organization_id=organization_id,
-            memberships__role__in=roles,
-            is_active=True,
-        ).distinct()
-    )
+    return list(organization_members(organization_id=organization_id, roles=roles))
 
 
 @transaction.atomic
