@@ -61,3 +61,14 @@ def browser():
         # Queries made while Playwright's loop runs use a connection of their own
         # (asgiref context); close them here or they outlive the test database.
         connections.close_all()
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server (``tests/smtp.py``) that Django's SMTP backend sends to."""
+    from django.test import override_settings
+
+    from tests.smtp import smtp_server
+
+    with smtp_server() as box, override_settings(**box.settings()):
+        yield box

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from notifications.email import email_queue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_queued_message_reaches_the_smtp_server_once_the_write_commits(
+    mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(
+            to=["ana@example.org"],
+            subject="Nueva derivación\npara su equipo",
+            body="Caso C-0001: https://puente.example.org/d/1/",
+            kind="referral",
+        )
+        assert mailbox.messages == []
+
+    (message,) = mailbox.messages
+    assert message["To"] == "ana@example.org"
+    assert message["Subject"] == "Nueva derivación para su equipo"
+    assert "C-0001" in mailbox.text(message)
+
+
+def test_nothing_is_sent_when_the_write_rolls_back(mailbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                email_queue(to=["ana@example.org"], subject="x", body="y")
+                raise RuntimeError("the write failed")
+        except RuntimeError:
+            pass
+    assert mailbox.messages == []
+
+
+def test_each_recipient_gets_a_copy_of_its_own_and_blank_or_repeated_addresses_are_dropped(
+    mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(
+            to=["a@example.org", " ", "b@example.org", "a@example.org"], subject="s", body="b"
+        )
+    assert sorted(str(m["To"]) for m in mailbox.messages) == ["a@example.org", "b@example.org"]
+
+
+def test_a_message_the_server_defers_is_sent_again_and_arrives(
+    mailbox, django_capture_on_commit_callbacks
+):
+    mailbox.refusals = ["451 4.3.0 try again later"]
+    # Eager tasks raise celery's Retry after running the retry; a worker would not.
+    with (
+        override_settings(CELERY_TASK_EAGER_PROPAGATES=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        email_queue(to=["ana@example.org"], subject="s", body="b")
+    assert [str(m["To"]) for m in mailbox.messages] == ["ana@example.org"]
+
+
+def test_a_permanent_refusal_is_given_up_without_raising(
+    mailbox, django_capture_on_commit_callbacks
+):
+    mailbox.refusals = ["550 5.1.1 no such user"]
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(to=["nadie@example.org"], subject="s", body="b")
+    assert mailbox.messages == []
