@@ -10,8 +10,15 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.models import Membership
 
         user_logged_in.connect(_session_clock_start, dispatch_uid="accounts-session-clock")
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _membership_changed, sender=Membership, dispatch_uid=f"accounts-{signal!r}"
+            )
 
 
 def _session_clock_start(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -24,3 +31,10 @@ def _session_clock_start(sender: Any, request: Any, user: Any, **kwargs: Any) ->
         now = int(time.time())
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_SEEN] = now
+
+
+def _membership_changed(sender: Any, **kwargs: Any) -> None:
+    """A membership written during a request: its cached memberships are stale."""
+    from accounts.selectors import membership_cache_clear
+
+    membership_cache_clear()

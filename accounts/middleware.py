@@ -11,7 +11,23 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.selectors import user_is_verified, user_totp_device, user_two_factor_required
+from accounts.selectors import (
+    membership_cache,
+    user_is_verified,
+    user_totp_device,
+    user_two_factor_required,
+)
+
+
+class MembershipCacheMiddleware:
+    """Each request reads the user's memberships once (``accounts.selectors``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with membership_cache():
+            return self.get_response(request)
 
 
 class DefaultLanguageMiddleware:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.conf import settings
@@ -14,11 +16,50 @@ from accounts.models import ApiToken, Membership, Role, TwoFactorRequirement
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
+# A page asks "which teams is this user on, in which role" a dozen times (navigation,
+# gates, the case's scope checks); within one request the answer is read once. Only
+# inside ``membership_cache`` (the request's middleware): a script or test that changes
+# memberships between calls always reads the table. A membership written during the
+# request empties it (accounts/signals.py).
+_memberships: ContextVar[dict[object, frozenset[tuple[str, UUID]]] | None] = ContextVar(
+    "puente_memberships", default=None
+)
+
+
+@contextmanager
+def membership_cache() -> Iterator[None]:
+    token = _memberships.set({})
+    try:
+        yield
+    finally:
+        _memberships.reset(token)
+
+
+def membership_cache_clear() -> None:
+    cache = _memberships.get()
+    if cache is not None:
+        cache.clear()
+
+
+def user_memberships(*, user: AnyUser) -> frozenset[tuple[str, UUID]]:
+    """The user's (role, organization id) pairs: one query a request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cache = _memberships.get()
+    if cache is not None and user.pk in cache:
+        return cache[user.pk]
+    pairs = frozenset(
+        Membership.objects.filter(user_id=user.pk).values_list("role", "organization_id")
+    )
+    if cache is not None:
+        cache[user.pk] = pairs
+    return pairs
+
 
 def user_roles(*, user: AnyUser) -> set[str]:
     if not user.is_authenticated:
         return set()
-    roles = set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+    roles = {role for role, _organization in user_memberships(user=user)}
     if getattr(user, "is_superuser", False):
         # The installation's administrator passes every coordinator's gate too: the
         # admin site already lets them edit all a coordinator edits, so refusing them
@@ -37,13 +78,7 @@ def user_has_role(*, user: AnyUser, roles: Iterable[str]) -> bool:
 
 
 def user_organization_ids(*, user: AnyUser, role: str) -> set[UUID]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(user_id=user.pk, role=role).values_list(
-            "organization_id", flat=True
-        )
-    )
+    return {organization for held, organization in user_memberships(user=user) if held == role}
 
 
 def two_factor_required_roles() -> set[str]:

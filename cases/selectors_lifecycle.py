@@ -114,11 +114,11 @@ def follow_ups_due_for_user(*, user: Any, until: date) -> QuerySet[FollowUp]:
         FollowUp.objects.filter(
             done_on__isnull=True,
             due_on__lte=until,
-            case__organization_id__in=case_team_organization_ids(user=user),
-            case__status=CaseStatus.OPEN,
+            # Only while the case is open (cases/case_team_sql.py): no join to know it.
+            case_team_id__in=case_team_organization_ids(user=user),
         )
         .select_related("case")
-        .order_by("due_on", "case__code")
+        .order_by("due_on", "created", "pk")
     )
 
 

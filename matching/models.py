@@ -242,6 +242,17 @@ class Referral(models.Model):
     overdue_notified = models.BooleanField(default=False, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_modified = models.DateTimeField(_("last modified"), auto_now=True)
+    # The case's lead team, kept by database triggers (cases/case_team_sql.py) so a
+    # team's overdue list needs no join to the case. Read in queries only.
+    case_team = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("referral")
@@ -253,6 +264,11 @@ class Referral(models.Model):
             models.Index(
                 fields=["response_due"],
                 name="referral_awaiting_answer",
+                condition=Q(status="sent"),
+            ),
+            models.Index(
+                fields=["case_team", "response_due"],
+                name="referral_awaiting_by_team",
                 condition=Q(status="sent"),
             ),
         ]

@@ -404,6 +404,4 @@ def referral_active_for_case_and_service(*, case: Case, service_id: UUID) -> Ref
 
 def referral_list_overdue_for_case_team(*, user: AnyUser) -> QuerySet[Referral]:
     """The team's sent referrals past their answer deadline: theirs to chase or redirect."""
-    return referral_list_overdue().filter(
-        case__organization_id__in=case_team_organization_ids(user=user)
-    )
+    return referral_list_overdue().filter(case_team_id__in=case_team_organization_ids(user=user))

@@ -399,12 +399,31 @@ class Alert(models.Model):
         related_name="+",
     )
 
+    # The case's lead team, kept by database triggers (cases/case_team_sql.py) so the
+    # team's counts need no join to the case. Read in queries only: a row just created
+    # in Python holds None here until it is read back.
+    case_team = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+
     class Meta:
         db_table = "matching_alert"
         verbose_name = _("vulnerability alert")
         verbose_name_plural = _("vulnerability alerts")
         ordering = ["-created"]
-        indexes = [models.Index(fields=["case", "created"], name="alert_case_created")]
+        indexes = [
+            models.Index(fields=["case", "created"], name="alert_case_created"),
+            # A team's badge of new alerts: one index-only count.
+            models.Index(
+                fields=["case_team"], name="alert_open_by_team", condition=Q(status="open")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.case}"

@@ -68,6 +68,18 @@ class FollowUp(models.Model):
         verbose_name=_("recorded by"),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # The case's lead team, kept by database triggers (cases/case_team_sql.py) so the
+    # team's counts need no join to the case. Read in queries only: a row just created
+    # in Python holds None here until it is read back.
+    case_team = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("follow-up")
@@ -79,6 +91,12 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["due_on", "case"],
                 name="follow_up_pending_due",
+                condition=Q(done_on__isnull=True),
+            ),
+            # A team's task list: its contacts still to make, by due date.
+            models.Index(
+                fields=["case_team", "due_on"],
+                name="follow_up_pending_by_team",
                 condition=Q(done_on__isnull=True),
             ),
         ]

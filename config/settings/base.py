@@ -90,6 +90,7 @@ MIDDLEWARE = [
     # Before CommonMiddleware, as django-cors-headers asks, so redirects carry it too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.MembershipCacheMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
