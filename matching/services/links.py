@@ -163,27 +163,30 @@ def referral_link_revoke(*, actor: User, referral: Referral) -> int:
     )
 
 
-def referral_link_resolve(*, token: str, for_update: bool = False) -> ReferralLink:
+def referral_link_resolve(*, token: str) -> ReferralLink:
     """The live link for ``token``, or ``LinkUnusable`` saying why not.
 
-    With ``for_update`` the link's row is locked (callers hold a transaction): an answer
-    checks and stamps the link under the same lock as the referral it moves.
+    Read without a lock: an answer locks the link again (``referral_link_resolve_by_id``)
+    and checks it under the same transaction as the referral it moves.
     """
     query = ReferralLink.objects.select_related(
         "referral__case", "referral__service__organization", "referral__service_at_site__site"
     )
-    if for_update:
-        query = query.select_for_update(of=("self",))
     link = query.filter(token_digest=token_digest(token)).first() if token else None
+    _refuse_unusable(link)
+    assert link is not None
+    if link.referral.status not in ACTIVE_REFERRAL_STATUSES:
+        raise LinkUnusable("closed", link)
+    return link
+
+
+def _refuse_unusable(link: ReferralLink | None) -> None:
     if link is None:
         raise LinkUnusable("unknown")
     if link.revoked_at is not None:
         raise LinkUnusable("replaced" if link.replaced else "revoked", link)
     if link.expires_at <= timezone.now():
         raise LinkUnusable("expired", link)
-    if link.referral.status not in ACTIVE_REFERRAL_STATUSES:
-        raise LinkUnusable("closed", link)
-    return link
 
 
 @transaction.atomic
@@ -202,13 +205,11 @@ def referral_link_check_for(*, link: ReferralLink, referral: Referral) -> None:
 
 
 def referral_link_resolve_by_id(*, link_id: UUID) -> ReferralLink:
+    """The link read again under its row lock, refused if it stopped working meanwhile
+    (a revoke or a newer letter between the page and the answer)."""
     link = ReferralLink.objects.select_for_update(of=("self",)).filter(pk=link_id).first()
-    if link is None:
-        raise LinkUnusable("unknown")
-    if link.revoked_at is not None:
-        raise LinkUnusable("replaced" if link.replaced else "revoked", link)
-    if link.expires_at <= timezone.now():
-        raise LinkUnusable("expired", link)
+    _refuse_unusable(link)
+    assert link is not None
     return link
 
 

@@ -24,6 +24,7 @@ from matching.services import (
     referral_answer_by_link,
     referral_create,
     referral_link_email,
+    referral_link_revoke,
     referral_send,
 )
 from notifications.models import Notification
@@ -430,3 +431,17 @@ def test_a_referrer_of_any_role_but_caseworker_is_refused_the_letter(mailed, pro
     client = _client()
     client.force_login(provider)
     assert client.get(reverse("matching:referral_letter", args=[referral.pk])).status_code == 403
+
+
+def test_an_answer_after_the_link_was_revoked_changes_nothing(mailed, caseworker):
+    referral, token, _message = mailed
+    holder = _client()
+    assert holder.get(_url(token)).status_code == 200
+    referral_link_revoke(actor=caseworker, referral=referral)
+    response = holder.post(_url(token), {"to_status": "accepted"})
+    assert response.status_code == 410
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SENT
+    assert AuditEntry.objects.filter(
+        action=AuditAction.REFUSED, record_id=str(referral.pk), detail__endswith="revoked"
+    ).exists()
