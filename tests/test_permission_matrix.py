@@ -287,6 +287,13 @@ ROWS: list[Row] = [
     Row("referral link", "revoke", "page",
         Request("POST", lambda w: f"/derivaciones/{w.referral.pk}/enlace/revocar/"),
         (L, A, N, F, F, F, F, F)),
+    Row("referral link", "read the state", "api",
+        Request("GET", lambda w: f"/api/referrals/{w.referral.pk}/link/"),
+        (L, A, N, N, N, N, N, N)),
+    Row("referral link", "revoke", "api",
+        Request("POST", lambda w: f"/api/referrals/{w.referral.pk}/link/",
+                lambda w, u: {"action": "revoke"}),
+        (L, A, N, N, N, N, N, N)),
     # The token is the credential: whoever holds it, signed in or not, sees the packet.
     Row("referral link", "read the packet", "page",
         Request("GET", lambda w: _link_path(w), marker=lambda w: w.case.code),

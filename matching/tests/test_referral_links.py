@@ -445,3 +445,50 @@ def test_an_answer_after_the_link_was_revoked_changes_nothing(mailed, caseworker
     assert AuditEntry.objects.filter(
         action=AuditAction.REFUSED, record_id=str(referral.pk), detail__endswith="revoked"
     ).exists()
+
+
+def test_the_api_tells_the_case_team_the_links_state_and_resends_or_revokes_it(
+    mailed, caseworker, mailbox, django_capture_on_commit_callbacks
+):
+    from tests.factories import api_client_for
+
+    referral, token, _message = mailed
+    client = api_client_for(caseworker)
+    url = f"/api/referrals/{referral.pk}/link/"
+    answer = client.get(url).json()
+    assert answer["outside"] is True and answer["state"] == "sent" and answer["sent_to"] == ADDRESS
+    assert token not in str(answer)
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = client.post(url, {"action": "resend"}, format="json")
+    assert resent.status_code == 200 and token not in resent.content.decode()
+    assert len(mailbox.to(ADDRESS)) == 2
+    assert _client().get(_url(token)).status_code == 410
+    revoked = client.post(url, {"action": "revoke"}, format="json").json()
+    assert revoked["state"] == "revoked"
+    assert client.post(url, {"action": "destroy"}, format="json").status_code == 400
+
+
+def test_the_api_refuses_the_link_of_another_teams_referral(mailed, stranger_caseworker):
+    from tests.factories import api_client_for
+
+    referral, token, _message = mailed
+    client = api_client_for(stranger_caseworker)
+    url = f"/api/referrals/{referral.pk}/link/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "revoke"}, format="json").status_code == 404
+    assert _client().get(_url(token)).status_code == 200
+
+
+def test_the_api_says_clearly_when_there_is_no_address_to_mail(
+    caseworker, case, need, consent, silent_offer
+):
+    from tests.factories import api_client_for
+
+    referral = _send(caseworker, case, need, silent_offer)
+    client = api_client_for(caseworker)
+    response = client.post(
+        f"/api/referrals/{referral.pk}/link/", {"action": "resend"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert not referral.links.exists()
