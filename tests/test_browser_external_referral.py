@@ -104,4 +104,13 @@ def test_the_letters_link_answers_the_referral_and_the_caseworker_sees_the_loop_
     assert article.get_attribute("data-status") == "completed"
     assert "ocho sesiones" in page.locator(f"#feedback-{referral.pk}").inner_text()
     assert page.locator(f"#link-state-{referral.pk}").get_attribute("data-state") == "answered"
+
+    # The printable letter: on paper only the letter, no navigation or buttons.
+    page.goto(f"{live_server.url}/derivaciones/{referral.pk}/carta/")
+    assert page.locator("#letter-code").inner_text() == case.code
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    assert page.locator(".topbar").is_hidden()
+    assert page.locator(".letter-tools").is_hidden()
+    assert page.locator("#letter").is_visible()
     assert blocked == [] and team_blocked == []
