@@ -17,6 +17,9 @@ urlpatterns = [
         api.ReferralTransitionView.as_view(),
         name="referral-transition",
     ),
+    path(
+        "referrals/<uuid:referral_id>/link/", api.ReferralLinkView.as_view(), name="referral-link"
+    ),
     path("provider/referrals/", api.ProviderReferralListView.as_view(), name="provider-referrals"),
     path(
         "provider/referrals/<uuid:referral_id>/",

@@ -9,6 +9,9 @@ count here in its ``AppConfig.ready()``:
 
 A provider takes service-at-site ids and returns free slots per id. With none
 registered (``waitlists`` not installed), a site's free slots are its capacity.
+
+A referral answered through its link (no account) is placed the way the provider's
+Place button does it: ``waitlists`` registers its ``referral_place`` here too.
 """
 
 from __future__ import annotations
@@ -34,3 +37,16 @@ def free_slots_of(*, service_at_site_ids: Iterable[UUID]) -> dict[UUID, int] | N
     """Free slots per id from the registered provider, or ``None`` when there is none."""
     provider = free_slots_provider()
     return provider(service_at_site_ids=list(service_at_site_ids)) if provider else None
+
+
+ReferralPlacer = Callable[..., object]
+
+_referral_placer: list[ReferralPlacer] = []
+
+
+def referral_placer_register(*, placer: ReferralPlacer) -> None:
+    _referral_placer[:] = [placer]
+
+
+def referral_placer() -> ReferralPlacer | None:
+    return _referral_placer[0] if _referral_placer else None

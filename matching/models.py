@@ -7,6 +7,7 @@ The case file itself (``Case``, its identity, consents, needs and alerts) lives 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -337,3 +338,71 @@ class CompletionModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d} AUC={self.auc}"
+
+
+class ReferralLinkChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PRINT = "print", _("Printed letter")
+
+
+class ReferralLinkState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    VIEWED = "viewed", _("Viewed")
+    ANSWERED = "answered", _("Answered")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class ReferralLink(models.Model):
+    """A one-time, expiring link for a service whose organization has no one on Puente.
+
+    Only the SHA-256 digest of the token is kept: the token itself lives in the letter
+    (mail or paper) and nowhere else, so a copy of the database opens no referral.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="links", verbose_name=_("referral")
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(
+        _("sent by"), max_length=5, choices=ReferralLinkChannel.choices, editable=False
+    )
+    sent_to = models.EmailField(_("sent to"), blank=True, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    first_viewed_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("last answered at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A link revoked because a newer one was sent or printed, not by hand.
+    replaced = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("referral link")
+        verbose_name_plural = _("referral links")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} · {self.created:%Y-%m-%d %H:%M}"
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return ReferralLinkState.REVOKED
+        if self.answered_at is not None and self.referral.status in CLOSED_REFERRAL_STATUSES:
+            return ReferralLinkState.ANSWERED
+        if self.expires_at <= (now or timezone.now()):
+            return ReferralLinkState.EXPIRED
+        if self.answered_at is not None:
+            return ReferralLinkState.ANSWERED
+        if self.first_viewed_at is not None:
+            return ReferralLinkState.VIEWED
+        return ReferralLinkState.SENT
+
+    def state_label(self) -> str:
+        return str(ReferralLinkState(self.state()).label)

@@ -29,13 +29,15 @@ from cases.selectors import (
     alert_organization_ids,
     case_list_for_user,
     case_team_organization_ids,
+    organization_members,
 )
-from directory.models import Organization, ServiceAtSite, TaxonomyTerm
+from directory.models import Organization, Service, ServiceAtSite, TaxonomyTerm
 from matching.models import (
     ACTIVE_REFERRAL_STATUSES,
     PriorityPolicy,
     Referral,
     ReferralEvent,
+    ReferralLink,
     ReferralStatus,
 )
 from matching.priority import PriorityComponent, priority_explain
@@ -405,3 +407,29 @@ def referral_active_for_case_and_service(*, case: Case, service_id: UUID) -> Ref
 def referral_list_overdue_for_case_team(*, user: AnyUser) -> QuerySet[Referral]:
     """The team's sent referrals past their answer deadline: theirs to chase or redirect."""
     return referral_list_overdue().filter(case_team_id__in=case_team_organization_ids(user=user))
+
+
+def referral_link_latest(*, referral: Referral) -> ReferralLink | None:
+    """The referral's newest link (live or not): what the case page tells of it."""
+    return referral.links.select_related("referral").first()
+
+
+# --- services not yet on Puente --------------------------------------------------
+
+
+def organization_is_outside(*, organization_id: UUID) -> bool:
+    """No active provider staff in the organization: nobody on Puente to answer referrals."""
+    return not organization_members(organization_id=organization_id, roles=[Role.PROVIDER]).exists()
+
+
+def referral_is_external(*, referral: Referral) -> bool:
+    return organization_is_outside(organization_id=referral.service.organization_id)
+
+
+def service_contact_email(*, service: Service) -> str:
+    """The directory's address for the service, else its organization's."""
+    return (service.email or service.organization.email or "").strip()
+
+
+def referral_contact_email(*, referral: Referral) -> str:
+    return service_contact_email(service=referral.service)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching.views import alerts, cases, coordination, inbox, provider, tasks
+from matching.views import alerts, cases, coordination, external, inbox, provider, tasks
 
 app_name = "matching"
 
@@ -17,6 +17,19 @@ urlpatterns = [
         "derivaciones/<uuid:referral_id>/retirar/",
         cases.referral_withdraw,
         name="referral_withdraw",
+    ),
+    path(
+        "derivaciones/<uuid:referral_id>/enlace/reenviar/",
+        external.referral_link_resend,
+        name="referral_link_resend",
+    ),
+    path(
+        "derivaciones/<uuid:referral_id>/enlace/revocar/",
+        external.referral_link_revoke_view,
+        name="referral_link_revoke",
+    ),
+    path(
+        "derivaciones/<uuid:referral_id>/carta/", external.referral_letter, name="referral_letter"
     ),
     path("alertas/<uuid:alert_id>/responder/", cases.alert_answer, name="alert_answer"),
     path("bandeja/", inbox.inbox, name="inbox"),
@@ -52,6 +65,8 @@ urlpatterns = [
         coordination.case_review,
         name="case_review",
     ),
+    # Staff of a service not yet on Puente, through the referral letter's link (no account)
+    path("derivacion-externa/<str:token>/", external.external_referral, name="external_referral"),
     # Any member of the network
     path("alertas/nueva/", alerts.alert_new, name="alert_raise"),
     path("alertas/enviada/", alerts.alert_sent, name="alert_sent"),

@@ -151,6 +151,8 @@ PATH_VALUES: dict[str, PathValues] = {
     "outreach_id": lambda w: [str(uuid.UUID(int=6))],
     "finding_id": lambda w: [str(uuid.UUID(int=7))],
     "request_id": lambda w: [str(uuid.UUID(int=8))],
+    # A referral link's token: a made-up one, answered 404 (its own tests use real ones).
+    "token": lambda w: ["enlace-inventado"],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

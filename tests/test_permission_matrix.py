@@ -272,6 +272,35 @@ ROWS: list[Row] = [
         Request("GET", lambda w: f"/casos/{w.case.pk}/",
                 marker=lambda w: str(ReferralStatus.SENT.label)),
         (L, A, N, F, F, F, F, F)),
+    # --- referral letters and their links (a service with no one on Puente) ------------------
+    Row("referral letter", "read", "page",
+        Request("GET", lambda w: f"/derivaciones/{w.referral.pk}/carta/",
+                marker=lambda w: w.case.code),
+        (L, A, N, F, F, F, F, F)),
+    Row("referral letter", "make with its link", "page",
+        Request("POST", lambda w: f"/derivaciones/{w.referral.pk}/carta/",
+                marker=lambda w: "/derivacion-externa/"),
+        (L, A, N, F, F, F, F, F)),
+    Row("referral link", "send again", "page",
+        Request("POST", lambda w: f"/derivaciones/{w.referral.pk}/enlace/reenviar/"),
+        (L, A, N, F, F, F, F, F)),
+    Row("referral link", "revoke", "page",
+        Request("POST", lambda w: f"/derivaciones/{w.referral.pk}/enlace/revocar/"),
+        (L, A, N, F, F, F, F, F)),
+    Row("referral link", "read the state", "api",
+        Request("GET", lambda w: f"/api/referrals/{w.referral.pk}/link/"),
+        (L, A, N, N, N, N, N, N)),
+    Row("referral link", "revoke", "api",
+        Request("POST", lambda w: f"/api/referrals/{w.referral.pk}/link/",
+                lambda w, u: {"action": "revoke"}),
+        (L, A, N, N, N, N, N, N)),
+    # The token is the credential: whoever holds it, signed in or not, sees the packet.
+    Row("referral link", "read the packet", "page",
+        Request("GET", lambda w: _link_path(w), marker=lambda w: w.case.code),
+        (A, A, A, A, A, A, A, A)),
+    Row("referral link", "read with a made-up token", "page",
+        Request("GET", lambda w: "/derivacion-externa/inventado/"),
+        (N, N, N, N, N, N, N, N)),
     # --- the coordinator's follow-up lists ----------------------------------------------------
     Row("overdue referrals", "list", "page",
         Request("GET", lambda w: "/coordinacion/", marker=_code),
@@ -464,6 +493,13 @@ ROWS: list[Row] = [
 
 # Cells where the application contradicts the intent of issue 8 (see docs/permissions.md).
 FINDINGS: dict[tuple[str, str, str, str], str] = {}
+
+
+def _link_path(w: World) -> str:
+    """A fresh printed letter's link for the world's referral (inside the cell's savepoint)."""
+    from matching.services import referral_link_print
+
+    return referral_link_print(actor=w.users["caseworker"], referral=w.referral).path
 
 
 def _other_need_term(w: World) -> str:

@@ -257,6 +257,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Attempts of one message before it is given up (logged, never retried by hand).
 EMAIL_MAX_RETRIES = int(os.environ.get("EMAIL_MAX_RETRIES", "5"))
+# Referral links for services with no one on Puente (matching.services.links): days a
+# link works, and uses per minute of one link and of one client address.
+REFERRAL_LINK_DAYS = int(os.environ.get("REFERRAL_LINK_DAYS", "14"))
+REFERRAL_LINK_RATE_LIMIT = os.environ.get("REFERRAL_LINK_RATE_LIMIT", "20/minute")
+REFERRAL_LINK_IP_RATE_LIMIT = os.environ.get("REFERRAL_LINK_IP_RATE_LIMIT", "60/minute")
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # The cache holds the rate-limit counters, so it must be shared by every worker process.

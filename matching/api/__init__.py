@@ -14,6 +14,7 @@ from matching.api.coordination import MultipleAlertsView, OverdueReferralsView
 from matching.api.options import CaseOptionsView
 from matching.api.policy import PolicyView
 from matching.api.provider import ProviderReferralDetailView, ProviderReferralListView
+from matching.api.referral_links import ReferralLinkView
 from matching.api.referrals import ReferralCreateView, ReferralTransitionView
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ProviderReferralDetailView",
     "ProviderReferralListView",
     "ReferralCreateView",
+    "ReferralLinkView",
     "ReferralTransitionView",
 ]

@@ -6,6 +6,7 @@ One module per concern; import from here (``from matching.services import X``):
 - ``recompute``: scoring open cases in bulk (binary COPY into NumPy) and storing changes
 - ``referrals``: drafting and sending, and the state machine of every later move
 - ``overdue``: the periodic sweeps, late answers flagged and stale referrals expired
+- ``links``: referral letters and their one-time links, for services with no one on Puente
 - ``follow_up``: a coordinator's reminders from the follow-up lists, throttled and audited
 
 Services start Celery tasks by name (``PRIORITY_RECOMPUTE_ALL_TASK``), never by
@@ -18,6 +19,16 @@ from matching.services.follow_up import (
     case_ask_review,
     referral_ask_redirect,
     referral_remind_provider,
+)
+from matching.services.links import (
+    IssuedLink,
+    LinkUnusable,
+    referral_link_email,
+    referral_link_place,
+    referral_link_print,
+    referral_link_resolve,
+    referral_link_revoke,
+    referral_link_viewed,
 )
 from matching.services.overdue import referrals_expire, referrals_flag_overdue
 from matching.services.policy import (
@@ -34,6 +45,7 @@ from matching.services.referrals import (
     SYSTEM,
     TRANSITIONS,
     referral_allowed_moves,
+    referral_answer_by_link,
     referral_create,
     referral_create_and_send,
     referral_record_meeting_decision,
@@ -50,6 +62,8 @@ __all__ = [
     "SLOT_MOVES",
     "SYSTEM",
     "TRANSITIONS",
+    "IssuedLink",
+    "LinkUnusable",
     "ReminderTooSoon",
     "case_ask_review",
     "case_priority_refresh",
@@ -57,9 +71,16 @@ __all__ = [
     "policy_publish",
     "priority_recompute",
     "referral_allowed_moves",
+    "referral_answer_by_link",
     "referral_ask_redirect",
     "referral_create",
     "referral_create_and_send",
+    "referral_link_email",
+    "referral_link_place",
+    "referral_link_print",
+    "referral_link_resolve",
+    "referral_link_revoke",
+    "referral_link_viewed",
     "referral_record_meeting_decision",
     "referral_remind_provider",
     "referral_send",

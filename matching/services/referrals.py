@@ -16,11 +16,18 @@ from cases.models import Admissibility, Case, CaseNeed, CaseStatus, ConsentScope
 from cases.selectors import case_can_work, case_consent_for
 from cases.services import case_team_notify, case_team_require
 from directory.models import Service, ServiceAtSite, ServiceStatus
-from matching.models import Referral, ReferralEvent, ReferralStatus
+from matching.models import Referral, ReferralEvent, ReferralLink, ReferralStatus
 from matching.selectors import (
     policy_current,
     provider_organization_ids,
     referral_active_for_case_and_service,
+    referral_contact_email,
+    referral_is_external,
+)
+from matching.services.links import (
+    referral_link_check_for,
+    referral_link_email,
+    referral_link_resolve_by_id,
 )
 from matching.services.recompute import case_priority_refresh
 from notifications.services import notification_send
@@ -115,8 +122,12 @@ def referral_transition(
     rejection_reason: str = "",
     feedback: str = "",
     slot_taken: bool = False,
+    link: ReferralLink | None = None,
 ) -> Referral:
     """Move a referral to ``to_status`` if the move is legal and the actor's to make.
+
+    ``link`` (with ``actor=None``): whoever holds the referral's live link answers as
+    the provider's side, for a service whose organization has no one on Puente.
 
     Moves into a slot or a queue need ``slot_taken=True``: the waitlists app passes it
     once it holds the slot (or the queue entry) under the site's row lock.
@@ -125,11 +136,17 @@ def referral_transition(
     provider accepting while the caseworker withdraws must not both succeed.
     """
     referral = _referral_lock(referral=referral)
+    acting = _side_of(actor=actor, referral=referral)
+    if link is not None:
+        if actor is not None:
+            raise PermissionDenied(_("A link answers without an account."))
+        referral_link_check_for(link=link, referral=referral)
+        acting = {PROVIDER}
     frm = referral.status
     sides = TRANSITIONS.get((frm, to_status))
     if sides is None:
         raise _move_refused(frm=frm, to_status=to_status)
-    if not (sides & _side_of(actor=actor, referral=referral)):
+    if not (sides & acting):
         raise PermissionDenied(_("You cannot make this change to this referral."))
     if (frm, to_status) in SLOT_MOVES and not slot_taken:
         raise ValidationError(
@@ -350,7 +367,38 @@ def referral_send(
         % {"code": case.code, "service": referral.service.name},
         link=f"/prestador/derivaciones/{referral.pk}/",
     )
+    # No one on Puente to tell: the service's own address gets the letter and link
+    # (without one, the case page offers the printed letter).
+    if referral_is_external(referral=referral) and referral_contact_email(referral=referral):
+        referral_link_email(actor=actor, referral=referral)
     return referral
+
+
+@transaction.atomic
+def referral_answer_by_link(
+    *,
+    link: ReferralLink,
+    to_status: str,
+    note: str = "",
+    rejection_reason: str = "",
+    feedback: str = "",
+) -> Referral:
+    """An answer from the referral's link: the provider's move, made without an account.
+
+    The link is locked before the referral, as a placement from the link does, so two
+    answers at once queue on it; the second then finds the referral moved (a 400 the
+    page turns into a 409).
+    """
+    link = referral_link_resolve_by_id(link_id=link.pk)
+    return referral_transition(
+        actor=None,
+        referral=link.referral,
+        to_status=to_status,
+        note=note or _("Answered through the referral link."),
+        rejection_reason=rejection_reason,
+        feedback=feedback,
+        link=link,
+    )
 
 
 @transaction.atomic

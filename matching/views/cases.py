@@ -51,7 +51,12 @@ from matching.forms import (
     add_service_errors,
     case_team_organizations,
 )
-from matching.models import Referral, ReferralStatus
+from matching.models import (
+    ACTIVE_REFERRAL_STATUSES,
+    Referral,
+    ReferralLinkState,
+    ReferralStatus,
+)
 from matching.options import CANDIDATES, ReferralOption, ReferralOptions, referral_options
 from matching.selectors import (
     alert_get_for_case_team,
@@ -63,7 +68,12 @@ from matching.selectors import (
     case_priority_explain,
     case_referral_history,
     case_worklist,
+    organization_is_outside,
+    referral_contact_email,
     referral_get_for_case_team,
+    referral_is_external,
+    referral_link_latest,
+    service_contact_email,
 )
 from matching.services import (
     CASE_TEAM,
@@ -146,6 +156,26 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --- one case -------------------------------------------------------------------------
 
 
+def _outside(referral: Referral) -> dict[str, Any] | None:
+    """The referral letter's link, for a service whose organization has no one on Puente."""
+    link = referral_link_latest(referral=referral)
+    if link is None and (
+        referral.status not in ACTIVE_REFERRAL_STATUSES
+        or not referral_is_external(referral=referral)
+    ):
+        return None
+    state = link.state() if link is not None else ""
+    return {
+        "link": link,
+        "state": state,
+        "state_label": ReferralLinkState(state).label if state else "",
+        "email": referral_contact_email(referral=referral),
+        "active": referral.status in ACTIVE_REFERRAL_STATUSES,
+        "live": link is not None
+        and state not in (ReferralLinkState.REVOKED, ReferralLinkState.EXPIRED),
+    }
+
+
 def _referral_history(case: Case) -> list[dict[str, Any]]:
     return [
         {
@@ -153,6 +183,7 @@ def _referral_history(case: Case) -> list[dict[str, Any]]:
             "events": list(referral.events.all()),
             "can_withdraw": ReferralStatus.WITHDRAWN
             in referral_allowed_moves(referral=referral, side=CASE_TEAM),
+            "outside": _outside(referral),
         }
         for referral in case_referral_history(case=case)
     ]
@@ -393,6 +424,7 @@ def _render_options(
     excluded = options.excluded[:OPTIONS_SHOWN]
     rows = []
     bound_shown = False
+    outside: dict[Any, dict[str, str] | None] = {}
     for rank, option in enumerate(eligible, start=1):
         sas_id = option.service_at_site.pk
         auto_id = f"id_{sas_id}_%s"
@@ -408,12 +440,20 @@ def _render_options(
                 may_override_admissibility=_may_override_admissibility(case),
                 auto_id=auto_id,
             )
+        service = option.service_at_site.service
+        if service.organization_id not in outside:
+            outside[service.organization_id] = (
+                {"email": service_contact_email(service=service)}
+                if organization_is_outside(organization_id=service.organization_id)
+                else None
+            )
         rows.append(
             {
                 "rank": rank,
                 "option": option,
                 "form": form,
                 "distance": format_distance(option.distance_m),
+                "outside": outside[service.organization_id],
             }
         )
     map_data = {
@@ -508,6 +548,11 @@ def case_options(request: HttpRequest, case_id: UUID) -> HttpResponse:
                     _("The referral to %(service)s was sent.")
                     % {"service": chosen.service_at_site.service.name},
                 )
+                if referral_is_external(referral=referral) and not referral_contact_email(
+                    referral=referral
+                ):
+                    # Nobody to mail: the letter to print is the way the referral arrives.
+                    return redirect("matching:referral_letter", referral_id=referral.pk)
                 return redirect("matching:case_detail", case_id=case.pk)
     return _render_options(request, case, need, options, bound=form, status=400)
 
