@@ -41,3 +41,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
 LOGIN_RATE_LIMIT = "100000/minute"
+# The tests' webhook receivers listen on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE = True
