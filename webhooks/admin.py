@@ -8,13 +8,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.gates import actor_of
+from audit.models import AuditRecordType
+from audit.services import audit_refused
 from webhooks.addresses import webhook_url_check
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.selectors import (
@@ -82,6 +85,29 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookSubscription]:
         return webhook_subscriptions_for(user=request.user)
+
+    def _scoped_or_404(self, request: HttpRequest, object_id: str) -> None:
+        # Another organization's subscription answers as one that does not exist: a
+        # 404, not the admin's redirect with "does not exist" (and an audit entry).
+        if self.get_object(request, unquote(object_id)) is None:
+            audit_refused(request, record_type=AuditRecordType.WEBHOOK, record_id=object_id)
+            raise Http404
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._scoped_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self._scoped_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
