@@ -151,6 +151,8 @@ PATH_VALUES: dict[str, PathValues] = {
     "outreach_id": lambda w: [str(uuid.UUID(int=6))],
     "finding_id": lambda w: [str(uuid.UUID(int=7))],
     "request_id": lambda w: [str(uuid.UUID(int=8))],
+    # Webhook subscriptions are not in the world: a made-up id, answered 404 (or 403).
+    "subscription_id": lambda w: [str(uuid.UUID(int=9))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }
