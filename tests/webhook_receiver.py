@@ -8,6 +8,7 @@ is kept (path, headers, body) and answered with the next of ``receiver.statuses`
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class Received:
 class Receiver:
     url: str = ""
     statuses: list[int] = field(default_factory=list)
+    # Seconds to wait before answering: a receiver slower than Puente's timeout.
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -41,10 +44,15 @@ class _Handler(BaseHTTPRequestHandler):
                 Received(path=self.path, headers=dict(self.headers.items()), body=body)
             )
             status = receiver.statuses.pop(0) if receiver.statuses else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
+        if receiver.delay:
+            time.sleep(receiver.delay)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -119,3 +119,24 @@ def test_pause_resume_and_delete_from_the_admin_are_audited(org_admin):
     assert ("paused", AuditAction.UPDATE) in actions
     assert ("resumed", AuditAction.UPDATE) in actions
     assert any(a == AuditAction.DELETE for _, a in actions)
+
+
+def test_deleting_several_from_the_list_is_audited_for_each(org_admin, other_admin):
+    first = _subscription(org_admin, url="https://one.example.org/h")
+    second = _subscription(org_admin, url="https://two.example.org/h")
+    theirs = _subscription(other_admin, url="https://theirs.example.org/h")
+    signed_in(org_admin).post(
+        ADMIN,
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(first.pk), str(second.pk), str(theirs.pk)],
+            "post": "yes",
+        },
+    )
+    assert list(WebhookSubscription.objects.all()) == [theirs]
+    deleted = set(
+        AuditEntry.objects.filter(
+            action=AuditAction.DELETE, record_type=AuditRecordType.WEBHOOK
+        ).values_list("record_id", flat=True)
+    )
+    assert deleted == {str(first.pk), str(second.pk)}

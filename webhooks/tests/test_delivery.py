@@ -169,6 +169,23 @@ def test_an_unreachable_receiver_is_logged_with_its_error_and_duration(
     assert subscription.secret not in "".join(d.error for d in attempts)
 
 
+@override_settings(
+    CELERY_TASK_EAGER_PROPAGATES=False, WEBHOOK_TIMEOUT_SECONDS=0.3, WEBHOOK_FAILURES_TO_PAUSE=2
+)
+def test_a_receiver_slower_than_the_timeout_counts_as_a_failure(
+    org_admin, receiver, django_capture_on_commit_callbacks
+):
+    subscription = _subscribe(org_admin, receiver.url)
+    receiver.delay = 1.0
+    with django_capture_on_commit_callbacks(execute=True):
+        _emit(org_admin)
+    attempts = list(WebhookDelivery.objects.filter(subscription=subscription))
+    assert len(attempts) == 2
+    assert all(not d.succeeded and d.status_code is None for d in attempts)
+    assert all("timed out" in d.error for d in attempts), [d.error for d in attempts]
+    assert all(250 <= d.duration_ms < 1000 for d in attempts)
+
+
 def test_an_organization_never_receives_another_organizations_events(
     org_admin, other_admin, django_capture_on_commit_callbacks
 ):
