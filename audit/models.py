@@ -53,6 +53,7 @@ class AuditRecordType(models.TextChoices):
     OUTREACH = "outreach", _("Outreach list")
     CASE_LINK_REQUEST = "case_link_request", _("Case link request")
     AUDIT = "audit", _("Audit log")
+    WEBHOOK = "webhook", _("Webhook subscription")
 
 
 class AppendOnlyError(Exception):

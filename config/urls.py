@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("matching.api_urls")),
     path("api/", include("waitlists.api_urls")),
     path("api/", include("directory.urls")),
+    path("api/", include("webhooks.api_urls")),
     path("", include("cases.urls")),
     path("", include("matching.urls")),
     path("", include("waitlists.urls")),

@@ -153,6 +153,8 @@ PATH_VALUES: dict[str, PathValues] = {
     "request_id": lambda w: [str(uuid.UUID(int=8))],
     # A referral link's token: a made-up one, answered 404 (its own tests use real ones).
     "token": lambda w: ["enlace-inventado"],
+    # Webhook subscriptions are not in the world: a made-up id, answered 404 (or 403).
+    "subscription_id": lambda w: [str(uuid.UUID(int=9))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

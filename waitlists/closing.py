@@ -24,7 +24,13 @@ from waitlists.models import (
     SlotOffer,
     WaitlistEventKind,
 )
-from waitlists.services import _event, slot_offer_next, waitlist_withdraw
+from waitlists.services import (
+    _event,
+    enrolment_webhook_emit,
+    slot_offer_next,
+    waitlist_withdraw,
+)
+from webhooks.models import WebhookEvent
 
 
 @transaction.atomic
@@ -71,6 +77,7 @@ def case_waitlists_release(*, actor: User, case: Case) -> dict[str, int]:
             enrolment=enrolment,
             note=note,
         )
+        enrolment_webhook_emit(event=WebhookEvent.ENROLMENT_ENDED, enrolment=enrolment)
         slot_offer_next(service_at_site=site)
         ended += 1
     return {"waitlist_entries": entries, "slot_offers": offers, "enrolments": ended}

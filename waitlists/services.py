@@ -50,6 +50,8 @@ from waitlists.models import (
     WaitlistSnapshot,
 )
 from waitlists.selectors import service_at_site_occupancy, waitlist_for_service
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_emit
 
 
 def _event(
@@ -70,6 +72,33 @@ def _event(
         enrolment=enrolment,
         actor=actor,
         note=note,
+    )
+
+
+def enrolment_webhook_emit(*, event: str, enrolment: Enrolment) -> None:
+    """An enrolment started or ended, for the provider's systems and the case team's."""
+    site = enrolment.service_at_site
+    data = {
+        "enrolment_id": enrolment.pk,
+        "referral_id": enrolment.referral_id,
+        "case_code": enrolment.case.code,
+        "service_id": site.service_id,
+        "service_at_site_id": site.pk,
+        "status": enrolment.status,
+    }
+    webhook_event_emit(
+        event=event,
+        organization_ids=[site.service.organization_id],
+        data=data,
+        link="/prestador/cupos/",
+        case_id=enrolment.case_id,
+    )
+    webhook_event_emit(
+        event=event,
+        organization_ids=[enrolment.case.organization_id],
+        data=data,
+        link=f"/casos/{enrolment.case_id}/listas/",
+        case_id=enrolment.case_id,
     )
 
 
@@ -127,6 +156,7 @@ def enrolment_record(
         enrolment=enrolment,
         note=note,
     )
+    enrolment_webhook_emit(event=WebhookEvent.ENROLMENT_STARTED, enrolment=enrolment)
     return enrolment
 
 
@@ -257,6 +287,7 @@ def enrolment_end(
         enrolment=enrolment,
         note=note,
     )
+    enrolment_webhook_emit(event=WebhookEvent.ENROLMENT_ENDED, enrolment=enrolment)
     slot_offer_next(service_at_site=site)
     return enrolment
 
@@ -325,6 +356,28 @@ def slot_offer_next(
             },
             # Where the offer is answered, not the case page, which does not show it.
             link=f"/casos/{entry.case_id}/listas/#offer-{offer.pk}",
+        )
+        offer_data = {
+            "offer_id": offer.pk,
+            "referral_id": entry.referral_id,
+            "case_code": entry.case.code,
+            "service_id": site.service_id,
+            "service_at_site_id": site.pk,
+            "expires_at": offer.expires_at.isoformat(),
+        }
+        webhook_event_emit(
+            event=WebhookEvent.OFFER_MADE,
+            organization_ids=[entry.case.organization_id],
+            data=offer_data,
+            link=f"/casos/{entry.case_id}/listas/#offer-{offer.pk}",
+            case_id=entry.case_id,
+        )
+        webhook_event_emit(
+            event=WebhookEvent.OFFER_MADE,
+            organization_ids=[site.service.organization_id],
+            data=offer_data,
+            link="/prestador/cupos/",
+            case_id=entry.case_id,
         )
         offers.append(offer)
     return offers

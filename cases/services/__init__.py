@@ -42,6 +42,8 @@ from cases.services.closure import case_reopen_by_alert
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import AccessRoute, Organization, RiskLevel, TaxonomyTerm
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_emit
 
 # --- cases -------------------------------------------------------------------------
 
@@ -316,6 +318,21 @@ def alert_raise(
     else:
         text = _("New alert on case %(code)s.") % {"code": case.code}
     case_team_notify(case=case, text=text)
+    webhook_event_emit(
+        event=WebhookEvent.ALERT_RAISED,
+        organization_ids=[case.organization_id],
+        data={
+            "alert_id": alert.pk,
+            "case_code": case.code,
+            "alert_type": alert.alert_type,
+            "severity": alert.severity,
+            "kinds": list(alert.kinds),
+            "started_intake": started_intake,
+            "reopened": bool(reopened),
+        },
+        link=f"/casos/{case.pk}/",
+        case_id=case.pk,
+    )
     return alert
 
 

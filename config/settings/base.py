@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "directory",
+    "webhooks",
     "cases",
     "matching",
     "waitlists",
@@ -262,6 +263,16 @@ EMAIL_MAX_RETRIES = int(os.environ.get("EMAIL_MAX_RETRIES", "5"))
 REFERRAL_LINK_DAYS = int(os.environ.get("REFERRAL_LINK_DAYS", "14"))
 REFERRAL_LINK_RATE_LIMIT = os.environ.get("REFERRAL_LINK_RATE_LIMIT", "20/minute")
 REFERRAL_LINK_IP_RATE_LIMIT = os.environ.get("REFERRAL_LINK_IP_RATE_LIMIT", "60/minute")
+
+# Webhooks (docs/webhooks.md). Private and loopback receivers are refused unless this is
+# set: the tests' receiver listens on 127.0.0.1; production never allows it.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Attempts after the first, each after twice the wait of the one before (with jitter).
+WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "8"))
+WEBHOOK_RETRY_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BACKOFF_SECONDS", "30"))
+# Failed attempts in a row before a subscription is paused and its owner told.
+WEBHOOK_FAILURES_TO_PAUSE = int(os.environ.get("WEBHOOK_FAILURES_TO_PAUSE", "10"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # The cache holds the rate-limit counters, so it must be shared by every worker process.

@@ -46,3 +46,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 # guesses) to ``check --deploy``; they are about the API's documentation, not the
 # deployment, and the test suite checks the schema itself (the schemathesis run).
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "ENABLE_DJANGO_DEPLOY_CHECK": False}  # noqa: F405
+
+# A webhook never calls into the server's own network (addresses.py).
+WEBHOOK_ALLOW_PRIVATE = False

@@ -42,3 +42,5 @@ REST_FRAMEWORK = {
 }
 LOGIN_RATE_LIMIT = "100000/minute"
 REFERRAL_LINK_RATE_LIMIT = REFERRAL_LINK_IP_RATE_LIMIT = "100000/minute"
+# The tests' webhook receivers listen on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE = True

@@ -31,6 +31,8 @@ from matching.services.links import (
 )
 from matching.services.recompute import case_priority_refresh
 from notifications.services import notification_send
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_emit
 
 # The name the log has always shown for these lines, before the services were a package.
 logger = logging.getLogger("matching.services")
@@ -191,6 +193,24 @@ def referral_transition(
             "status": ReferralStatus(to_status).label,
         }
         case_team_notify(case=referral.case, text=text)
+    if frm == ReferralStatus.SENT and to_status in (
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.REJECTED,
+    ):
+        # The sending organization (the case's team) follows its referral's answer.
+        webhook_event_emit(
+            event=WebhookEvent.REFERRAL_ANSWERED,
+            organization_ids=[referral.case.organization_id],
+            data={
+                "referral_id": referral.pk,
+                "case_code": referral.case.code,
+                "service_id": referral.service_id,
+                "status": to_status,
+                "rejection_reason": referral.rejection_reason,
+            },
+            link=f"/casos/{referral.case_id}/",
+            case_id=referral.case_id,
+        )
     # An answer ends the overdue component of the case's score.
     if frm == ReferralStatus.SENT and referral.case.status == CaseStatus.OPEN:
         case_priority_refresh(case=referral.case)
@@ -371,6 +391,20 @@ def referral_send(
     # (without one, the case page offers the printed letter).
     if referral_is_external(referral=referral) and referral_contact_email(referral=referral):
         referral_link_email(actor=actor, referral=referral)
+    webhook_event_emit(
+        event=WebhookEvent.REFERRAL_SENT,
+        organization_ids=[referral.service.organization_id],
+        data={
+            "referral_id": referral.pk,
+            "case_code": case.code,
+            "service_id": referral.service_id,
+            "service_at_site_id": referral.service_at_site_id,
+            "status": referral.status,
+            "response_due": referral.response_due.isoformat() if referral.response_due else None,
+        },
+        link=f"/prestador/derivaciones/{referral.pk}/",
+        case_id=case.pk,
+    )
     return referral
 
 
