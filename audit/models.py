@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     REFUSED = "refused", _("Refused")
     EXPORT = "export", _("Exported")
     ANONYMISE = "anonymise", _("Anonymised")
+    ASSESSMENT_OVERRIDE = "assessment_override", _("Assessment suggestion overridden")
 
 
 class AuditRecordType(models.TextChoices):
@@ -53,6 +54,7 @@ class AuditRecordType(models.TextChoices):
     OUTREACH = "outreach", _("Outreach list")
     CASE_LINK_REQUEST = "case_link_request", _("Case link request")
     AUDIT = "audit", _("Audit log")
+    ASSESSMENT = "assessment", _("Assessment")
 
 
 class AppendOnlyError(Exception):
