@@ -151,6 +151,8 @@ PATH_VALUES: dict[str, PathValues] = {
     "outreach_id": lambda w: [str(uuid.UUID(int=6))],
     "finding_id": lambda w: [str(uuid.UUID(int=7))],
     "request_id": lambda w: [str(uuid.UUID(int=8))],
+    "assessment_id": lambda w: [str(uuid.UUID(int=9))],
+    "domain_code": lambda w: ["seguridad"],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

@@ -13,6 +13,7 @@ Reassessing adds a new assessment; earlier ones are never rewritten.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -23,6 +24,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.file import Case
 from directory.models import RiskLevel
+
+
+def _frozen_refuse(instrument_id: Any) -> None:
+    """A published version never changes: the answers given under it keep their meaning."""
+    published = AssessmentInstrument.objects.filter(
+        pk=instrument_id, published_at__isnull=False
+    ).exists()
+    if published:
+        raise ValidationError(_("This version is published and can no longer change."))
 
 
 def default_scale() -> list[str]:
@@ -61,6 +71,11 @@ class AssessmentInstrument(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _frozen_refuse(self.pk)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         bands = {"moderate", "high", "very_high"}
@@ -102,6 +117,10 @@ class AssessmentDomain(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _frozen_refuse(self.instrument_id)
+        super().save(*args, **kwargs)
 
 
 class FactorKind(models.TextChoices):
@@ -149,6 +168,15 @@ class AssessmentItem(models.Model):
             or not all(isinstance(label, str) and label.strip() for label in scale)
         ):
             raise ValidationError({"scale": _("Give at least two answers, each a word or more.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        instrument_id = (
+            AssessmentDomain.objects.filter(pk=self.domain_id)
+            .values_list("instrument_id", flat=True)
+            .first()
+        )
+        _frozen_refuse(instrument_id)
+        super().save(*args, **kwargs)
 
     def fraction(self, value: int) -> float:
         """How present the factor is, from 0 (not at all) to 1 (fully)."""

@@ -506,3 +506,21 @@ def test_retention_blanks_the_assessment_free_text(world: dict[str, Any], settin
     entry = first.entries.get()
     assert first.override_reason == "" and entry.note == ""
     assert first.accepted_risk_level == "high" and entry.answers.count() == 3
+
+
+def test_no_row_of_a_published_version_can_be_saved_again() -> None:
+    instrument = instrument_current()
+    assert instrument is not None
+    item = instrument.domains.get(code="salud").items.get(code="salud-mental")
+    item.weight = 9
+    with pytest.raises(ValidationError):
+        item.save()
+    domain = item.domain
+    domain.name = "Otra"
+    with pytest.raises(ValidationError):
+        domain.save()
+    instrument.name = "Otro"
+    with pytest.raises(ValidationError):
+        instrument.save()
+    item.refresh_from_db()
+    assert item.weight == 3
