@@ -110,6 +110,9 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     instrument_version = serializers.IntegerField(source="instrument.version", read_only=True)
     entries = EntrySerializer(many=True, read_only=True)
     accepted_needs = serializers.SerializerMethodField()
+    # Blank until suggested or decided: a plain string, not the levels' enum.
+    suggested_risk_level = serializers.CharField(read_only=True)
+    accepted_risk_level = serializers.CharField(read_only=True)
 
     class Meta:
         model = Assessment
