@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     REFUSED = "refused", _("Refused")
     EXPORT = "export", _("Exported")
     ANONYMISE = "anonymise", _("Anonymised")
+    ASSESSMENT_OVERRIDE = "assessment_override", _("Assessment suggestion overridden")
 
 
 class AuditRecordType(models.TextChoices):
@@ -54,6 +55,7 @@ class AuditRecordType(models.TextChoices):
     CASE_LINK_REQUEST = "case_link_request", _("Case link request")
     AUDIT = "audit", _("Audit log")
     WEBHOOK = "webhook", _("Webhook subscription")
+    ASSESSMENT = "assessment", _("Assessment")
 
 
 class AppendOnlyError(Exception):

@@ -3,13 +3,32 @@ are read and written through the pages and the API, where permissions and audit 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
+from accounts.gates import actor_of
 from accounts.selectors import user_is_coordinator
-from cases.models import AdmissibilityCriterion
+from cases.models import (
+    AdmissibilityCriterion,
+    AssessmentDomain,
+    AssessmentInstrument,
+    AssessmentItem,
+)
+from cases.selectors_assessment import instrument_export
+from cases.services.assessment import (
+    instrument_import,
+    instrument_new_version,
+    instrument_publish,
+)
 
 
 @admin.register(AdmissibilityCriterion)
@@ -35,3 +54,153 @@ class AdmissibilityCriterionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- the common assessment's instrument -----------------------------------------------
+
+
+class _CoordinatorOnly:
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_is_coordinator(user=request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return user_is_coordinator(user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _published(obj: Any) -> bool:
+    instrument = getattr(obj, "instrument", None) or getattr(
+        getattr(obj, "domain", None), "instrument", None
+    )
+    if isinstance(obj, AssessmentInstrument):
+        instrument = obj
+    return bool(instrument is not None and instrument.is_published)
+
+
+class AssessmentDomainInline(_CoordinatorOnly, admin.TabularInline):
+    model = AssessmentDomain
+    extra = 0
+    fields = ["position", "code", "name"]
+
+    # A published version is frozen: answers given under it keep their meaning.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user) and not _published(obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user) and not _published(obj)
+
+
+class InstrumentImportForm(forms.Form):
+    file = forms.FileField(label=_("Instrument (JSON)"))
+    publish = forms.BooleanField(label=_("Publish it now"), required=False)
+
+
+@admin.register(AssessmentInstrument)
+class AssessmentInstrumentAdmin(_CoordinatorOnly, admin.ModelAdmin):
+    list_display = ["name", "code", "version", "published_at"]
+    list_filter = ["code"]
+    readonly_fields = ["published_at"]
+    inlines = [AssessmentDomainInline]
+    actions = ["publish", "new_version", "export_json"]
+    change_list_template = "admin/cases/assessmentinstrument/change_list.html"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user) and not _published(obj)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="cases_assessmentinstrument_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not user_is_coordinator(user=request.user):
+            raise PermissionDenied
+        form = InstrumentImportForm(request.POST or None, request.FILES or None)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            try:
+                data = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+                instrument = instrument_import(
+                    actor=actor_of(request), data=data, publish=form.cleaned_data["publish"]
+                )
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                form.add_error(
+                    "file", _("The file is not valid JSON: %(error)s") % {"error": error}
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("file", message)
+            else:
+                messages.success(
+                    request, _("Imported %(instrument)s.") % {"instrument": instrument}
+                )
+                return redirect("admin:cases_assessmentinstrument_change", instrument.pk)
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Import an assessment instrument"),
+            "opts": self.model._meta,
+        }
+        return render(
+            request, "admin/cases/assessmentinstrument/import.html", context, status=status
+        )
+
+    @admin.action(description=_("Publish the selected versions"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[AssessmentInstrument]) -> None:
+        for instrument in queryset:
+            try:
+                instrument_publish(actor=actor_of(request), instrument=instrument)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{instrument}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(request, _("Published %(i)s.") % {"i": instrument})
+
+    @admin.action(description=_("Make a new draft version of the selected"))
+    def new_version(self, request: HttpRequest, queryset: QuerySet[AssessmentInstrument]) -> None:
+        for instrument in queryset:
+            copy = instrument_new_version(actor=actor_of(request), instrument=instrument)
+            self.message_user(request, _("Drafted %(i)s.") % {"i": copy})
+
+    @admin.action(description=_("Export the selected as JSON"))
+    def export_json(
+        self, request: HttpRequest, queryset: QuerySet[AssessmentInstrument]
+    ) -> HttpResponse:
+        exported = [instrument_export(instrument=instrument) for instrument in queryset]
+        body = json.dumps(
+            exported[0] if len(exported) == 1 else exported, ensure_ascii=False, indent=2
+        )
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="instrumento.json"'
+        return response
+
+
+@admin.register(AssessmentItem)
+class AssessmentItemAdmin(_CoordinatorOnly, admin.ModelAdmin):
+    list_display = ["question", "domain", "factor", "weight", "position"]
+    list_filter = ["domain__instrument", "factor"]
+    search_fields = ["question", "code"]
+    filter_horizontal = ["needs"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user) and not _published(obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "domain":
+            # Items are added to drafts only.
+            kwargs["queryset"] = AssessmentDomain.objects.filter(
+                instrument__published_at__isnull=True
+            ).select_related("instrument")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -18,6 +18,13 @@ class CasesConfig(AppConfig):
                 queryset=Case.objects.all(), case_id_field="id", case_code_field="code"
             ),
         )
+        # Refusals on the assessment pages name the case they asked for.
+        audit_case_resolver_register(
+            record_type=AuditRecordType.ASSESSMENT,
+            resolver=resolver_from_queryset(
+                queryset=Case.objects.all(), case_id_field="id", case_code_field="code"
+            ),
+        )
         audit_case_resolver_register(
             record_type=AuditRecordType.ALERT,
             resolver=resolver_from_queryset(

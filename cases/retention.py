@@ -6,7 +6,8 @@ with the provider, the reason for sending without consent, the provider's feedba
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
 verification and reopening, of a follow-up, of an admissibility or route decision, of
 the case's reports and their outreach findings, of a reassignment, a transfer and
-its answer, and of partners' progress reports; case notes, the duplicate key and
+its answer, of partners' progress reports, and of an assessment's domain notes,
+repeat reasons and override reason; case notes, the duplicate key and
 reports' documents are deleted; dismissed reports go the same way once past
 retention). What is coarsened: the birth date to 1 July of its year (age bands still
 work), the home to a point on the surface of its territory (never outside it, unlike a
@@ -38,6 +39,8 @@ from audit.services import audit_record_cases
 from cases.models import (
     AdmissibilityDecision,
     Alert,
+    Assessment,
+    AssessmentDomainEntry,
     Case,
     CaseAssignment,
     CaseClosure,
@@ -117,6 +120,10 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     CaseAssignment.objects.filter(case_id__in=ids).update(reason="")
     CaseTransfer.objects.filter(case_id__in=ids).update(reason="", answer_note="")
     CaseProgressReport.objects.filter(case_id__in=ids).update(done="", changed="")
+    # The common assessment: the notes on each domain, why one was assessed again, why
+    # the suggestion was overridden. Answers and levels stay (they are the indicators).
+    AssessmentDomainEntry.objects.filter(case_id__in=ids).update(note="", repeat_reason="")
+    Assessment.objects.filter(case_id__in=ids).update(override_reason="")
     # The front door: the duplicate key goes with the identity, reports lose their text.
     CaseDuplicateKey.objects.filter(case_id__in=ids).delete()
     reports_anonymise(reports=Report.objects.filter(case_id__in=ids), now=now)

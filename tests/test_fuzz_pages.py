@@ -155,6 +155,8 @@ PATH_VALUES: dict[str, PathValues] = {
     "token": lambda w: ["enlace-inventado"],
     # Webhook subscriptions are not in the world: a made-up id, answered 404 (or 403).
     "subscription_id": lambda w: [str(uuid.UUID(int=9))],
+    "assessment_id": lambda w: [str(uuid.UUID(int=9))],
+    "domain_code": lambda w: ["seguridad"],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

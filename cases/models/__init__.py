@@ -1,6 +1,16 @@
 """The case file's models: the record (``file``), admissibility, closure."""
 
 from cases.models.admissibility import AdmissibilityCriterion, AdmissibilityDecision
+from cases.models.assessment import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentDecision,
+    AssessmentDomain,
+    AssessmentDomainEntry,
+    AssessmentInstrument,
+    AssessmentItem,
+    FactorKind,
+)
 from cases.models.closure import CaseClosure, CaseReopening, ClosureStatus
 from cases.models.file import (
     CODE_ALPHABET,
@@ -58,6 +68,13 @@ __all__ = [
     "AlertKind",
     "AlertStatus",
     "AlertType",
+    "Assessment",
+    "AssessmentAnswer",
+    "AssessmentDecision",
+    "AssessmentDomain",
+    "AssessmentDomainEntry",
+    "AssessmentInstrument",
+    "AssessmentItem",
     "Case",
     "CaseAssignment",
     "CaseCloseReason",
@@ -76,6 +93,7 @@ __all__ = [
     "ClosureStatus",
     "Consent",
     "ConsentScope",
+    "FactorKind",
     "FindingStatus",
     "FollowUp",
     "FollowUpKind",

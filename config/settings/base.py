@@ -367,6 +367,8 @@ CASE_RETENTION_DAYS = int(os.environ.get("CASE_RETENTION_DAYS", str(5 * 365)))
 # Alerts on one case from two or more organizations within this many days are
 # "simultaneous" (seeds/003).
 ALERT_SIMULTANEOUS_DAYS = int(os.environ.get("ALERT_SIMULTANEOUS_DAYS", "30"))
+# A domain assessed again for the same child within this many days needs a reason.
+ASSESSMENT_REPEAT_WINDOW_DAYS = int(os.environ.get("ASSESSMENT_REPEAT_WINDOW_DAYS", "180"))
 # Follow-up after a case's services end (seeds/003, step 5): months of watch by risk.
 CASE_FOLLOW_UP_MONTHS_LOWER_RISK = int(os.environ.get("CASE_FOLLOW_UP_MONTHS_LOWER_RISK", "6"))
 CASE_FOLLOW_UP_MONTHS_HIGHER_RISK = int(os.environ.get("CASE_FOLLOW_UP_MONTHS_HIGHER_RISK", "12"))
