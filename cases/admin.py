@@ -16,7 +16,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import actor_of
-from accounts.selectors import user_is_coordinator
+from accounts.models import Role
+from accounts.selectors import user_has_role, user_is_coordinator
 from cases.models import (
     AdmissibilityCriterion,
     AssessmentDomain,
@@ -59,12 +60,17 @@ class AdmissibilityCriterionAdmin(admin.ModelAdmin):
 # --- the common assessment's instrument -----------------------------------------------
 
 
+_INSTRUMENT_READERS = (Role.COORDINATOR, Role.ADMINISTRATOR)
+
+
 class _CoordinatorOnly:
+    # The administrator keeps the admin and its users and reads the instrument (the start
+    # page links it to both); only the coordinator changes it.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_is_coordinator(user=request.user)
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return user_is_coordinator(user=request.user)
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return user_is_coordinator(user=request.user)
@@ -156,7 +162,7 @@ class AssessmentInstrumentAdmin(_CoordinatorOnly, admin.ModelAdmin):
             request, "admin/cases/assessmentinstrument/import.html", context, status=status
         )
 
-    @admin.action(description=_("Publish the selected versions"))
+    @admin.action(description=_("Publish the selected versions"), permissions=["add"])
     def publish(self, request: HttpRequest, queryset: QuerySet[AssessmentInstrument]) -> None:
         for instrument in queryset:
             try:
@@ -168,7 +174,7 @@ class AssessmentInstrumentAdmin(_CoordinatorOnly, admin.ModelAdmin):
             else:
                 self.message_user(request, _("Published %(i)s.") % {"i": instrument})
 
-    @admin.action(description=_("Make a new draft version of the selected"))
+    @admin.action(description=_("Make a new draft version of the selected"), permissions=["add"])
     def new_version(self, request: HttpRequest, queryset: QuerySet[AssessmentInstrument]) -> None:
         for instrument in queryset:
             copy = instrument_new_version(actor=actor_of(request), instrument=instrument)

@@ -37,6 +37,7 @@ from cases.services.assessment import (
     assessment_start,
 )
 from directory.models import TaxonomyTerm
+from web.pagination import PaginatedListMixin
 
 CONFLICT_KEYS = frozenset({"assessment", "case"})
 
@@ -155,13 +156,15 @@ class DecisionSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
-class CaseAssessmentListView(APIView):
+class CaseAssessmentListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=AssessmentSerializer(many=True))
     def get(self, request: Request, case_id: UUID) -> Response:
         case, access = _case_or_refuse(request, case_id)
-        assessments = assessments_for_case(case=case)
+        # The list is newest first and small (one per review), so it is cut after it
+        # is read: its domains and answers are prefetched for the whole case at once.
+        assessments = self.paginate(request, assessments_for_case(case=case))
         audit_record(
             request=request,
             action=AuditAction.READ,
@@ -170,7 +173,7 @@ class CaseAssessmentListView(APIView):
             case=case,
             detail=f"access={access} rows={len(assessments)}",
         )
-        return Response(AssessmentSerializer(assessments, many=True).data)
+        return self.paginated_response(AssessmentSerializer(assessments, many=True).data)
 
     @extend_schema(request=None, responses={201: AssessmentSerializer})
     def post(self, request: Request, case_id: UUID) -> Response:

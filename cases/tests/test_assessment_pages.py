@@ -363,5 +363,7 @@ def test_only_the_lead_team_starts_an_assessment(world: dict[str, Any]) -> None:
     assert signed_in(world["supervisor"]).post(url).status_code == 403
     api_url = reverse("cases-api:assessments", args=[world["case"].pk])
     assert api_client_for(world["nurse"]).post(api_url).status_code == 403
-    assert api_client_for(world["nurse"]).get(api_url).status_code == 200
+    listed = api_client_for(world["nurse"]).get(api_url)
+    assert listed.status_code == 200
+    assert listed.json()["count"] == 0
     assert not Assessment.objects.filter(case=world["case"]).exists()
