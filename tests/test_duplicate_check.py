@@ -18,7 +18,7 @@ from cases.selectors_intake import (
     name_normalise,
     national_id_normalise,
 )
-from cases.services import case_create
+from cases.services import case_create, case_update
 from cases.services.intake import case_link_answer, case_link_request
 from notifications.models import Notification
 from tests.concurrency import at_once
@@ -291,3 +291,32 @@ def test_the_team_deciding_a_report_sees_which_teams_may_hold_its_child(
     # The receiving side does not decide, and is not shown the check.
     sender = signed_in(teams["north_cw"]).get(f"/ingreso/reportes/{report.pk}/").content.decode()
     assert 'id="report-duplicates"' not in sender
+
+
+@pytest.mark.django_db
+def test_a_corrected_birth_date_moves_the_key_so_the_next_registration_still_finds_the_case(
+    teams: dict[str, Any],
+) -> None:
+    case = _register(teams["north_cw"], teams["north"], full_name="Ana Pérez")
+    before = CaseDuplicateKey.objects.get(case=case).key
+    corrected = BIRTH - timedelta(days=40)
+    case_update(actor=teams["north_cw"], case=case, birth_date=corrected)
+    after = CaseDuplicateKey.objects.get(case=case).key
+    assert after != before
+    assert after == duplicate_key_compute(
+        full_name="ana perez",
+        national_id="",
+        birth_date=corrected,
+        sex="female",
+        territory_id=case.territory_id,
+    )
+    assert case_duplicate_find(key=before) == []
+    assert [d.organization_id for d in case_duplicate_find(key=after)] == [teams["north"].pk]
+
+
+@pytest.mark.django_db
+def test_editing_the_risk_level_leaves_the_key_alone(teams: dict[str, Any]) -> None:
+    case = _register(teams["north_cw"], teams["north"], full_name="Ana Pérez")
+    before = CaseDuplicateKey.objects.get(case=case).key
+    case_update(actor=teams["north_cw"], case=case, risk_level="high")
+    assert CaseDuplicateKey.objects.get(case=case).key == before

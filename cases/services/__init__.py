@@ -99,17 +99,38 @@ def case_create(
     if full_name:
         CaseIdentity.objects.create(case=case, full_name=full_name, national_id=national_id)
         # The duplicate check's keyed hash, so later registrations find this case.
-        key = duplicate_key_compute(
-            full_name=full_name,
-            national_id=national_id,
+        _duplicate_key_store(case=case)
+    case_changed.send(sender=Case, case=case)
+    return case
+
+
+# The fields of the case (not of its identity) that the duplicate key hashes; the
+# territory follows the home.
+_DUPLICATE_KEY_FIELDS = frozenset({"birth_date", "sex", "home"})
+
+
+def _duplicate_key_store(*, case: Case) -> None:
+    """Keep the case's keyed hash equal to what a new registration of the child computes.
+
+    A corrected birth date or a move to another territory changes the key: a stale one
+    would hide a real duplicate from the next team and flag a child who is not one.
+    """
+    identity = CaseIdentity.objects.filter(case=case).first()
+    key = (
+        duplicate_key_compute(
+            full_name=identity.full_name,
+            national_id=identity.national_id,
             birth_date=case.birth_date,
             sex=case.sex,
             territory_id=case.territory_id,
         )
-        if key:
-            CaseDuplicateKey.objects.create(case=case, key=key)
-    case_changed.send(sender=Case, case=case)
-    return case
+        if identity is not None
+        else None
+    )
+    if key:
+        CaseDuplicateKey.objects.update_or_create(case=case, defaults={"key": key})
+    else:
+        CaseDuplicateKey.objects.filter(case=case).delete()
 
 
 @transaction.atomic
@@ -122,6 +143,8 @@ def case_update(*, actor: User, case: Case, **fields: Any) -> Case:
         setattr(case, name, value)
     case.full_clean(exclude=["territory"])
     case.save()
+    if _DUPLICATE_KEY_FIELDS & set(fields):
+        _duplicate_key_store(case=case)
     case_changed.send(sender=Case, case=case)
     return case
 
