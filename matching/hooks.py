@@ -50,3 +50,22 @@ def referral_placer_register(*, placer: ReferralPlacer) -> None:
 
 def referral_placer() -> ReferralPlacer | None:
     return _referral_placer[0] if _referral_placer else None
+
+
+# A referral that ends while its child waits on a list or sits in a slot (the case team
+# withdraws it, the provider closes it from the referral page) must free them too, and
+# only ``waitlists`` knows them: it registers its releaser here. ``referral_transition``
+# calls it first, before it locks the referral, so that the locks are taken in the order
+# the slots take them (site, entry or enrolment, referral) and never cross.
+PlacesReleaser = Callable[..., object]
+
+_places_releaser: list[PlacesReleaser] = []
+
+
+def referral_places_releaser_register(*, releaser: PlacesReleaser) -> None:
+    _places_releaser[:] = [releaser]
+
+
+def referral_places_release(*, referral_id: UUID, to_status: str, actor: object) -> None:
+    if _places_releaser:
+        _places_releaser[0](referral_id=referral_id, to_status=to_status, actor=actor)

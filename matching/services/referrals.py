@@ -16,6 +16,7 @@ from cases.models import Admissibility, Case, CaseNeed, CaseStatus, ConsentScope
 from cases.selectors import case_can_work, case_consent_for
 from cases.services import case_team_notify, case_team_require
 from directory.models import Service, ServiceAtSite, ServiceStatus
+from matching.hooks import referral_places_release
 from matching.models import Referral, ReferralEvent, ReferralLink, ReferralStatus
 from matching.selectors import (
     policy_current,
@@ -38,6 +39,17 @@ from webhooks.services import webhook_event_emit
 logger = logging.getLogger("matching.services")
 
 CASE_TEAM, PROVIDER, SYSTEM = "case_team", "provider", "system"
+
+# A referral in these holds a place on a list or a slot; ending it frees them.
+HOLDING_PLACES = (ReferralStatus.WAITING, ReferralStatus.IN_SERVICE)
+RELEASING_ENDS = frozenset(
+    {
+        ReferralStatus.WITHDRAWN,
+        ReferralStatus.COMPLETED,
+        ReferralStatus.NO_SHOW,
+        ReferralStatus.EXPIRED,
+    }
+)
 
 # (from, to) → who may make the move. Anything absent is illegal.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -137,6 +149,10 @@ def referral_transition(
     ``actor=None`` is the system (expiry, slot offers). The row is locked first: a
     provider accepting while the caseworker withdraws must not both succeed.
     """
+    if to_status in RELEASING_ENDS and (
+        Referral.objects.filter(pk=referral.pk, status__in=HOLDING_PLACES).exists()
+    ):
+        referral_places_release(referral_id=referral.pk, to_status=to_status, actor=actor)
     referral = _referral_lock(referral=referral)
     acting = _side_of(actor=actor, referral=referral)
     if link is not None:
