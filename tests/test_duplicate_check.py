@@ -320,3 +320,40 @@ def test_editing_the_risk_level_leaves_the_key_alone(teams: dict[str, Any]) -> N
     before = CaseDuplicateKey.objects.get(case=case).key
     case_update(actor=teams["north_cw"], case=case, risk_level="high")
     assert CaseDuplicateKey.objects.get(case=case).key == before
+
+
+def _api_register(user: Any, **identity: Any) -> Any:
+    payload = {
+        "birth_date": str(BIRTH),
+        "sex": "female",
+        "latitude": -33.45,
+        "longitude": -70.6,
+        "risk_level": "moderate",
+        "access_route": "referral",
+        **identity,
+    }
+    return api_client_for(user).post("/api/cases/", payload, format="json")
+
+
+@pytest.mark.django_db
+def test_a_case_registered_through_the_api_with_an_identity_is_found_by_the_next_team(
+    teams: dict[str, Any],
+) -> None:
+    first = _api_register(teams["north_cw"], full_name="Ana Pérez", national_id="12.345.678-5")
+    assert first.status_code == 201, first.json()
+    assert first.json()["possible_duplicates"] == []
+    second = _api_register(teams["south_cw"], full_name="PÉREZ  ana", national_id="123456785")
+    assert second.status_code == 201, second.json()
+    assert second.json()["possible_duplicates"] == [
+        {"organization_id": str(teams["north"].pk), "organization_name": "Oficina Local Norte"}
+    ]
+    text = second.content.decode()
+    assert "Ana" not in text and "12345678" not in text and first.json()["code"] not in text
+
+
+@pytest.mark.django_db
+def test_a_national_id_without_a_name_is_refused_naming_the_field(teams: dict[str, Any]) -> None:
+    response = _api_register(teams["north_cw"], national_id="1-9")
+    assert response.status_code == 400
+    assert "full_name" in response.json()
+    assert not Case.objects.exists()

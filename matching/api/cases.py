@@ -22,6 +22,7 @@ from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_list
 from cases.models import Case, ConsentScope, VulnerabilityFactor
 from cases.selectors import case_team_organization_ids
+from cases.selectors_intake import case_duplicates_for_case
 from cases.services import case_create, case_update, consent_record
 from directory.models import AccessRoute, RiskLevel, Sex
 from matching.api.common import audit, case_or_404
@@ -96,6 +97,34 @@ class CaseCreateSerializer(CaseSerializer):
         write_only=True,
         default=list,
     )
+    # The identity is kept apart from the case (and never answered back); with it the
+    # registration computes the duplicate key, as the intake page does.
+    full_name = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=200, default=""
+    )
+    national_id = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=20, default=""
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("national_id") and not attrs.get("full_name", "").strip():
+            raise serializers.ValidationError(
+                {"full_name": [_("Give the child's name with the national id.")]}
+            )
+        return attrs
+
+
+class PossibleDuplicateSerializer(serializers.Serializer[Any]):
+    organization_id = serializers.UUIDField()
+    organization_name = serializers.CharField()
+
+
+class CaseCreatedSerializer(CaseSerializer):
+    possible_duplicates = PossibleDuplicateSerializer(
+        many=True,
+        read_only=True,
+        help_text="Other teams that may hold a case of the same child (nothing of theirs).",
+    )
 
 
 def _home(data: dict[str, Any]) -> Point:
@@ -114,7 +143,7 @@ class CaseListView(PaginatedListMixin, APIView):
         audit_list(request, record_type=AuditRecordType.CASE, count=len(rows))
         return self.paginated_response(CaseSerializer(rows, many=True).data)  # type: ignore[arg-type]
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseCreatedSerializer})
     def post(self, request: Request) -> Response:
         teams = case_team_organization_ids(user=request.user)
         if not teams:
@@ -126,7 +155,7 @@ class CaseListView(PaginatedListMixin, APIView):
             next(iter(teams)) if len(teams) == 1 else None
         )
         if team_id not in teams:
-            raise serializers.ValidationError({"organization_id": ["Choose one of your teams."]})
+            raise serializers.ValidationError({"organization_id": [_("Choose one of your teams.")]})
         case = case_create(
             actor=request_user(request),
             organization=organization_get(organization_id=team_id),
@@ -135,7 +164,11 @@ class CaseListView(PaginatedListMixin, APIView):
             **data,
         )
         audit(request, AuditAction.CREATE, AuditRecordType.CASE, case, case)
-        return Response(CaseSerializer(case).data, status=201)
+        body = dict(CaseSerializer(case).data)
+        body["possible_duplicates"] = PossibleDuplicateSerializer(
+            case_duplicates_for_case(case=case), many=True
+        ).data
+        return Response(body, status=201)
 
 
 class CaseDetailView(APIView):
