@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import membership_cache
 from cases.models import (
     VERIFIED_CLOSE_REASONS,
     Alert,
@@ -77,7 +78,11 @@ def _close_now(*, actor: User, case: Case, closure: CaseClosure) -> CaseClosure:
     # The apps above withdraw referrals and places as the case's team does; when the
     # authority or a supervisor verifies, they act for the caseworker who asked to close.
     on_behalf = actor if case_can_work(user=actor, case=case) else closure.requested_by
-    closure.resolved = _resolve(actor=on_behalf, case=case)
+    # Each referral withdrawn asks again which side the closer is on; their teams do not
+    # change while the case closes, so they are read once (also outside a request: the
+    # admissibility decision's closing, the demo, a script).
+    with membership_cache():
+        closure.resolved = _resolve(actor=on_behalf, case=case)
     case.status = CaseStatus.CLOSED
     case.close_reason = closure.reason
     case.closed_at = timezone.now()
