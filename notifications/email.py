@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from notifications.tasks import email_deliver_task
+from notifications.delivery import email_deliver_task
 
 
 def email_queue(
