@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.email import email_queue
+from notifications.email import Mail, email_queue_many
 from notifications.mail import digest_email_render, notification_email_render
 from notifications.models import (
     CHOOSABLE_KINDS,
@@ -85,11 +85,22 @@ def notification_send(
         if delivery == Delivery.IMMEDIATE:
             mails.append((user.email, choice.language))
     Notification.objects.bulk_create(rows)
-    for address, language in mails:
-        subject, body = notification_email_render(
+    rendered: dict[str, tuple[str, str]] = {}  # the same words for everyone of a language
+    for language in {language for _address, language in mails}:
+        rendered[language] = notification_email_render(
             kind=kind, case_code=case_code, link=link, language=language
         )
-        email_queue(to=[address], subject=subject, body=body, kind=f"notification:{kind}")
+    email_queue_many(
+        mails=[
+            Mail(
+                to=address,
+                subject=rendered[language][0],
+                body=rendered[language][1],
+                kind=f"notification:{kind}",
+            )
+            for address, language in mails
+        ]
+    )
     return len(rows)
 
 
@@ -159,7 +170,7 @@ def _digest_send_batch(*, user_ids: list[int], now: datetime) -> int:
         by_user[item.user_id].append(item)
     users = User.objects.in_bulk(list(by_user))
     chosen = NotificationSettings.objects.in_bulk(list(by_user))
-    sent = 0
+    mails = []
     for user_id, items in by_user.items():
         user = users.get(user_id)
         # Read in Puente already: nothing left to tell. Inactive or no address: no mail.
@@ -168,8 +179,8 @@ def _digest_send_batch(*, user_ids: list[int], now: datetime) -> int:
             continue
         choice = chosen.get(user_id) or NotificationSettings(user_id=user_id)
         subject, body = digest_email_render(items=unread, language=choice.language)
-        email_queue(to=[user.email], subject=subject, body=body, kind="notification:digest")
-        sent += 1
+        mails.append(Mail(to=user.email, subject=subject, body=body, kind="notification:digest"))
+    email_queue_many(mails=mails)
     # Marked whether mailed or passed over: the next digest starts after these.
     Notification.objects.filter(pk__in=[i.pk for i in pending]).update(emailed_at=now)
     NotificationSettings.objects.bulk_create(
@@ -178,4 +189,4 @@ def _digest_send_batch(*, user_ids: list[int], now: datetime) -> int:
         unique_fields=["user"],
         update_fields=["last_digest_at"],
     )
-    return sent
+    return len(mails)
