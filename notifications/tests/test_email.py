@@ -102,3 +102,13 @@ def test_a_batch_gives_up_a_permanently_refused_message_and_sends_the_rest(
             mails=[Mail(to=f"p{i}@example.org", subject="s", body="b") for i in range(3)]
         )
     assert sorted(str(m["To"]) for m in mailbox.messages) == ["p1@example.org", "p2@example.org"]
+
+
+def test_the_digest_and_the_follow_ups_due_are_on_the_beat_schedule():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for entry in ("notifications-daily-digest", "cases-notify-follow-ups-due"):
+        assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] in app.tasks
