@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.models import User
 from accounts.selectors import AnyUser
-from notifications.models import Notification
+from notifications.models import Notification, NotificationSettings
 
 
 def notification_list_unread(*, user: AnyUser) -> QuerySet[Notification]:
@@ -21,3 +22,9 @@ def notification_unread_count(*, user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+def notification_settings_of(*, user: User) -> NotificationSettings:
+    """The user's own choices; an unsaved row of defaults when they never chose."""
+    found = NotificationSettings.objects.filter(user_id=user.pk).first()
+    return found or NotificationSettings(user_id=user.pk)

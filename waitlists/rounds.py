@@ -27,6 +27,7 @@ from directory.selectors import eligibility_check_many, territory_descendant_ids
 from directory.services import service_at_site_lock
 from matching.options import case_eligibility_candidates
 from matching.services import referral_record_meeting_decision
+from notifications.models import NotificationKind
 from waitlists.allocation import (
     allocate,
     allocate_first_come_first_served,
@@ -196,6 +197,7 @@ def allocation_round_confirm(*, actor: User, round: AllocationRound) -> int:
         waitlist_withdraw_for_round(case=case, category_code=round.category.code, note=note)
         case_team_notify(
             case=case,
+            kind=NotificationKind.CASE_UPDATE,
             text=_("Case %(code)s was given a slot at %(service)s by the case-review meeting.")
             % {"code": case.code, "service": site.service.name},
         )

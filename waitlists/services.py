@@ -37,6 +37,7 @@ from matching.models import Referral, ReferralStatus
 from matching.options import case_eligibility_candidates
 from matching.selectors import provider_organization_ids
 from matching.services import referral_transition
+from notifications.models import NotificationKind
 from waitlists.models import (
     ACTIVE_ENTRY_STATUSES,
     Enrolment,
@@ -348,6 +349,7 @@ def slot_offer_next(
         )
         case_team_notify(
             case=entry.case,
+            kind=NotificationKind.SLOT_OFFERED,
             text=_("A slot of %(service)s is offered to case %(code)s until %(until)s.")
             % {
                 "service": site.service.name,
@@ -473,6 +475,7 @@ def slot_offers_expire(*, now: datetime | None = None) -> int:
         )
         case_team_notify(
             case=offer.entry.case,
+            kind=NotificationKind.CASE_UPDATE,
             text=_("The slot offered to case %(code)s expired without an answer.")
             % {"code": offer.entry.case.code},
             link=f"/casos/{offer.entry.case_id}/listas/#offers",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction, AuditRecordType
 from audit.services import audit_record
 from notifications.email import email_queue
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 from webhooks.addresses import webhook_url_check
 from webhooks.models import SubscriptionStatus, WebhookDelivery, WebhookSubscription
@@ -76,7 +77,7 @@ def _subscription_pause_failing(*, subscription: WebhookSubscription) -> None:
         "The webhook to %(url)s was paused after %(count)s failed deliveries in a row. "
         "Fix the receiver and resume it."
     ) % {"url": subscription.url, "count": count}
-    notification_send(users=[owner], text=text, link=link)
+    notification_send(users=[owner], text=text, kind=NotificationKind.WEBHOOK_PAUSED, link=link)
     if owner.email:
         email_queue(
             to=[owner.email],

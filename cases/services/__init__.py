@@ -42,6 +42,7 @@ from cases.services.closure import case_reopen_by_alert
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import AccessRoute, Organization, RiskLevel, TaxonomyTerm
+from notifications.models import NotificationKind
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
 
@@ -340,7 +341,7 @@ def alert_raise(
         text = _("Case %(code)s was closed and is open again: a new alert.") % {"code": case.code}
     else:
         text = _("New alert on case %(code)s.") % {"code": case.code}
-    case_team_notify(case=case, text=text)
+    case_team_notify(case=case, text=text, kind=NotificationKind.ALERT_RAISED)
     webhook_event_emit(
         event=WebhookEvent.ALERT_RAISED,
         organization_ids=[case.organization_id],

@@ -45,6 +45,7 @@ from cases.selectors import (
 )
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed, case_closing, case_places_releasing
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 # Reasons a person chooses; "not admitted" is the admissibility decision's own closing.
@@ -141,9 +142,13 @@ def case_closure_request(
     closure.full_clean()
     closure.save()
     waits = _("The closure of case %(code)s waits for verification.") % {"code": case.code}
-    case_team_notify(case=case, text=waits, link=f"/casos/{case.pk}/cierre/")
+    case_team_notify(
+        case=case, text=waits, kind=NotificationKind.REQUEST, link=f"/casos/{case.pk}/cierre/"
+    )
     notification_send(
         users=[user for user in _closure_verifiers(case=case) if user.pk != actor.pk],
+        kind=NotificationKind.REQUEST,
+        case_code=case.code,
         text=waits,
         link=f"/casos/{case.pk}/cierre/",
     )
@@ -237,6 +242,7 @@ def case_closure_verify(
     closure.status = locked.status
     case_team_notify(
         case=case,
+        kind=NotificationKind.CASE_UPDATE,
         text=(
             _("Case %(code)s is closed: the closure was verified.")
             if approve
@@ -292,7 +298,11 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> CaseReopening:
     if not reason:
         raise ValidationError({"reason": _("Say why the case is opened again.")})
     reopening = _reopen(actor=actor, case=case, reason=reason)
-    case_team_notify(case=case, text=_("Case %(code)s was reopened.") % {"code": case.code})
+    case_team_notify(
+        case=case,
+        text=_("Case %(code)s was reopened.") % {"code": case.code},
+        kind=NotificationKind.CASE_UPDATE,
+    )
     return reopening
 
 

@@ -29,6 +29,7 @@ from cases.models import (
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from cases.signals import case_changed
 from directory.models import RiskLevel
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 # The contacts of a period, in months after its start: the first soon, then spread out.
@@ -80,6 +81,7 @@ def follow_up_period_start(
     Case.objects.filter(pk=case.pk).update(follow_up_until=case.follow_up_until)
     case_team_notify(
         case=case,
+        kind=NotificationKind.CASE_UPDATE,
         text=_("The services of case %(code)s ended: %(n)s follow-up contacts are planned.")
         % {"code": case.code, "n": len(planned)},
         link=f"/casos/{case.pk}/seguimiento/",
@@ -149,6 +151,8 @@ def follow_up_record(
     ):
         notification_send(
             users=_coordinators(),
+            kind=NotificationKind.REQUEST,
+            case_code=case.code,
             text=_("Case %(code)s: two follow-up contacts in a row found nobody.")
             % {"code": case.code},
             link="/coordinacion/",
@@ -174,6 +178,45 @@ def _worse(*, case: Case, follow_up: FollowUp) -> None:
     case_changed.send(sender=Case, case=case)
     case_team_notify(
         case=case,
+        kind=NotificationKind.CASE_UPDATE,
         text=_("A follow-up of case %(code)s found the child worse: its needs are open again.")
         % {"code": case.code},
     )
+
+
+# A contact that fell due this many days ago is still told, should beat miss a morning;
+# older ones are on the task list already.
+FOLLOW_UP_DUE_LOOKBACK_DAYS = 7
+
+
+@transaction.atomic
+def follow_ups_notify_due(*, today: date | None = None) -> int:
+    """Tell each case team of its follow-up contacts due by today, once per contact.
+
+    The notification's key makes a second run (or a second morning) tell no one again;
+    rows another run holds are skipped, so two runs at once tell once.
+    """
+    today = today or timezone.localdate()
+    due = (
+        FollowUp.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(
+            done_on__isnull=True,
+            due_on__lte=today,
+            due_on__gte=today - timedelta(days=FOLLOW_UP_DUE_LOOKBACK_DAYS),
+            case_team__isnull=False,  # only while the case is open (cases/case_team_sql.py)
+        )
+        .select_related("case")
+        .order_by("due_on", "pk")
+    )
+    told = 0
+    for follow_up in due:
+        case = follow_up.case
+        told += case_team_notify(
+            case=case,
+            kind=NotificationKind.TASK_DUE,
+            text=_("A follow-up contact of case %(code)s is due on %(day)s.")
+            % {"code": case.code, "day": follow_up.due_on.strftime("%d/%m/%Y")},
+            link=f"/casos/{case.pk}/seguimiento/#follow-up-{follow_up.pk}",
+            key=f"follow-up-due:{follow_up.pk}",
+        )
+    return told

@@ -44,6 +44,7 @@ from cases.selectors_intake import (
 from cases.services import case_create
 from cases.services.team import case_team_require
 from directory.models import AccessRoute, Organization, RiskLevel, Territory
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 # The written report (informe circunstanciado): a document, not a photo album.
@@ -67,7 +68,12 @@ class AlreadyDecided(ValidationError):
 
 def _team_notify(*, organization_id: Any, text: str, link: str) -> None:
     # A report has no case yet: its team is told through the organization directly.
-    notification_send(users=team_caseworkers(organization_id=organization_id), text=text, link=link)
+    notification_send(
+        users=team_caseworkers(organization_id=organization_id),
+        text=text,
+        kind=NotificationKind.ALERT_RAISED,
+        link=link,
+    )
 
 
 # --- documents -----------------------------------------------------------------------
@@ -481,6 +487,8 @@ def case_link_request(*, actor: User, case: Case, organization: Organization) ->
     link = CaseLinkRequest.objects.create(from_case=case, to_case=other, requested_by=actor)
     notification_send(
         users=case_team_users(case=other),
+        kind=NotificationKind.REQUEST,
+        case_code=other.code,
         text=_(
             "%(team)s asks to link one of its cases with your case %(code)s: they may be "
             "the same child."
@@ -526,6 +534,8 @@ def case_link_answer(
         }
     notification_send(
         users=case_team_users(case=locked.from_case),
+        kind=NotificationKind.CASE_UPDATE,
+        case_code=locked.from_case.code,
         text=text,
         link=f"/ingreso/casos/{locked.from_case_id}/vinculos/",
     )

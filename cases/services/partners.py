@@ -40,6 +40,7 @@ from cases.selectors import (
 )
 from cases.services.team import case_lock, case_team_notify, case_team_require
 from directory.models import Organization
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 TEXT_MAX = 5000
@@ -86,6 +87,8 @@ def case_partner_add(*, actor: User, case: Case, organization_id: UUID, role: st
     partner.save()
     notification_send(
         users=_people_of(organization.pk, roles=PARTNER_MEMBER_ROLES),
+        kind=NotificationKind.CASE_UPDATE,
+        case_code=case.code,
         text=_("Your organization joined the team of case %(code)s as %(role)s.")
         % {"code": case.code, "role": partner.get_role_display()},
         link=f"/casos/{case.pk}/equipo/",
@@ -155,6 +158,8 @@ def case_reassign(
     if caseworker is not None and caseworker.pk != actor.pk:
         notification_send(
             users=[caseworker],
+            kind=NotificationKind.CASE_UPDATE,
+            case_code=case.code,
             text=_("Case %(code)s was assigned to you.") % {"code": case.code},
             link=f"/casos/{case.pk}/",
         )
@@ -186,6 +191,8 @@ def _transfer_receivers(organization_id: UUID) -> list[User]:
 def _offer(transfer: CaseTransfer) -> None:
     notification_send(
         users=_transfer_receivers(transfer.to_organization_id),
+        kind=NotificationKind.REQUEST,
+        case_code=transfer.case.code,
         text=_("%(organization)s asks your team to take case %(code)s.")
         % {"organization": transfer.from_organization.name, "code": transfer.case.code},
         link=f"/traspasos/{transfer.pk}/",
@@ -224,6 +231,8 @@ def case_transfer_request(
     if supervisors:
         notification_send(
             users=supervisors,
+            kind=NotificationKind.REQUEST,
+            case_code=case.code,
             text=_("The transfer of case %(code)s waits for your approval.") % {"code": case.code},
             link=f"/casos/{case.pk}/equipo/",
         )
@@ -277,6 +286,7 @@ def case_transfer_approve(
         locked.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
         case_team_notify(
             case=locked.case,
+            kind=NotificationKind.CASE_UPDATE,
             text=_("The transfer of case %(code)s was not approved.") % {"code": locked.case.code},
             link=f"/casos/{locked.case_id}/equipo/",
         )
@@ -338,6 +348,8 @@ def case_transfer_answer(
         )
     notification_send(
         users=_people_of(previous, roles=TEAM_ROLES),
+        kind=NotificationKind.CASE_UPDATE,
+        case_code=case.code,
         text=(
             _("%(organization)s took case %(code)s.")
             if accept
@@ -416,11 +428,14 @@ def case_progress_report(
     if organization_id != case.organization_id:
         case_team_notify(
             case=case,
+            kind=NotificationKind.CASE_UPDATE,
             text=_("A partner reported progress on case %(code)s.") % {"code": case.code},
             link=f"/casos/{case.pk}/equipo/",
         )
     notification_send(
         users=[user for user in told if user.pk != actor.pk],
+        kind=NotificationKind.CASE_UPDATE,
+        case_code=case.code,
         text=_("A partner reported progress on case %(code)s.") % {"code": case.code},
         link=f"/casos/{case.pk}/equipo/",
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.models import Case
 from cases.selectors import case_can_work, case_team_users
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 
@@ -29,8 +30,16 @@ def case_lock(*, case_id: UUID) -> Case:
     return Case.objects.select_for_update(of=("self",)).get(pk=case_id)
 
 
-def case_team_notify(*, case: Case, text: str, link: str = "") -> None:
-    """Tell the case's caseworkers something (by case code only, never contents)."""
-    notification_send(
-        users=case_team_users(case=case), text=text, link=link or f"/casos/{case.pk}/"
+def case_team_notify(
+    *, case: Case, text: str, kind: NotificationKind | str, link: str = "", key: str = ""
+) -> int:
+    """Tell the case's caseworkers something (by case code only, never contents), in
+    Puente and by mail as each chose for ``kind``; how many were told."""
+    return notification_send(
+        users=case_team_users(case=case),
+        text=text,
+        kind=kind,
+        link=link or f"/casos/{case.pk}/",
+        case_code=case.code,
+        key=key,
     )

@@ -349,6 +349,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.cases_anonymise_expired_task",
         "schedule": crontab(hour=4, minute=30),
     },
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.notification_digest_task",
+        # Early morning: the day's summary is waiting when people start work.
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "cases-notify-follow-ups-due": {
+        "task": "cases.tasks.follow_ups_notify_due_task",
+        "schedule": crontab(hour=6, minute=30),  # before the digest, which carries them
+    },
     "matching-train-completion-model": {
         "task": "matching.tasks.completion_model_train_task",
         "schedule": crontab(hour=4, minute=0, day_of_week=1),  # weekly

@@ -32,6 +32,7 @@ from audit.services import AnyRequest, audit_record
 from cases.models import AlertStatus, Case
 from cases.selectors import case_team_users
 from matching.models import Referral, ReferralStatus
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 
 # One reminder of a kind per record and per day: more is noise the provider learns to skip.
@@ -161,6 +162,8 @@ def referral_remind_provider(
         )
     notification_send(
         users=staff,
+        kind=NotificationKind.REFERRAL_OVERDUE,
+        case_code=referral.case.code,
         text=_(
             "Reminder from the coordination: referral %(code)s to %(service)s awaits your "
             "answer (due %(due)s)."
@@ -216,6 +219,8 @@ def referral_ask_redirect(
         )
     notification_send(
         users=team,
+        kind=NotificationKind.REFERRAL_OVERDUE,
+        case_code=referral.case.code,
         text=_(
             "The coordination asks you to consider redirecting case %(code)s: its referral "
             "to %(service)s has had no answer for %(days)s days past the deadline."
@@ -273,6 +278,8 @@ def case_ask_review(*, actor: User, case: Case, request: AnyRequest | None = Non
         )
     notification_send(
         users=team,
+        kind=NotificationKind.REQUEST,
+        case_code=case.code,
         text=_("The coordination asks you to review case %(code)s: it has %(count)s open alerts.")
         % {"code": case.code, "count": open_alerts},
         link=f"/casos/{case.pk}/#alerts",

@@ -12,6 +12,7 @@ from cases.services import case_team_notify
 from matching.models import Referral, ReferralStatus
 from matching.services.recompute import priority_recompute
 from matching.services.referrals import referral_transition
+from notifications.models import NotificationKind
 
 
 @transaction.atomic
@@ -26,6 +27,7 @@ def referrals_flag_overdue(*, now: datetime | None = None) -> int:
     for referral in overdue:
         case_team_notify(
             case=referral.case,
+            kind=NotificationKind.REFERRAL_OVERDUE,
             text=_("The answer to the referral of case %(code)s to %(service)s is overdue.")
             % {"code": referral.case.code, "service": referral.service.name},
         )

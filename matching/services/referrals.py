@@ -31,6 +31,7 @@ from matching.services.links import (
     referral_link_resolve_by_id,
 )
 from matching.services.recompute import case_priority_refresh
+from notifications.models import NotificationKind
 from notifications.services import notification_send
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
@@ -208,7 +209,7 @@ def referral_transition(
             "service": referral.service.name,
             "status": ReferralStatus(to_status).label,
         }
-        case_team_notify(case=referral.case, text=text)
+        case_team_notify(case=referral.case, text=text, kind=NotificationKind.REFERRAL_ANSWERED)
     if frm == ReferralStatus.SENT and to_status in (
         ReferralStatus.ACCEPTED,
         ReferralStatus.REJECTED,
@@ -399,6 +400,8 @@ def referral_send(
     ).distinct()
     notification_send(
         users=staff,
+        kind=NotificationKind.REFERRAL_RECEIVED,
+        case_code=case.code,
         text=_("New referral %(code)s to %(service)s.")
         % {"code": case.code, "service": referral.service.name},
         link=f"/prestador/derivaciones/{referral.pk}/",

@@ -68,3 +68,47 @@ def test_a_permanent_refusal_is_given_up_without_raising(
     with django_capture_on_commit_callbacks(execute=True):
         email_queue(to=["nadie@example.org"], subject="s", body="b")
     assert mailbox.messages == []
+
+
+def test_a_batch_goes_over_one_connection_and_a_deferred_message_is_retried_alone(
+    mailbox, django_capture_on_commit_callbacks
+):
+    from notifications.email import Mail, email_queue_many
+
+    mailbox.refusals = ["451 4.3.0 try again later"]  # the first message, once
+    with (
+        override_settings(CELERY_TASK_EAGER_PROPAGATES=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        email_queue_many(
+            mails=[Mail(to=f"p{i}@example.org", subject="s", body=f"C-{i}") for i in range(3)]
+        )
+    # Each arrives once: the deferred one alone (at once here, tasks being eager).
+    assert sorted(str(m["To"]) for m in mailbox.messages) == [
+        "p0@example.org",
+        "p1@example.org",
+        "p2@example.org",
+    ]
+
+
+def test_a_batch_gives_up_a_permanently_refused_message_and_sends_the_rest(
+    mailbox, django_capture_on_commit_callbacks
+):
+    from notifications.email import Mail, email_queue_many
+
+    mailbox.refusals = ["550 5.1.1 no such user"]
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue_many(
+            mails=[Mail(to=f"p{i}@example.org", subject="s", body="b") for i in range(3)]
+        )
+    assert sorted(str(m["To"]) for m in mailbox.messages) == ["p1@example.org", "p2@example.org"]
+
+
+def test_the_digest_and_the_follow_ups_due_are_on_the_beat_schedule():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for entry in ("notifications-daily-digest", "cases-notify-follow-ups-due"):
+        assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] in app.tasks
