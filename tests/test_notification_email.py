@@ -173,7 +173,7 @@ def test_a_kind_chosen_at_once_is_mailed_when_it_arrives_not_in_the_digest(
     assert len(mailbox.messages) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_digests_at_once_mail_each_notice_once(mailbox):
     people = [user_with_role(Role.CASEWORKER, email=f"p{i}@example.org") for i in range(3)]
     for person in people:
