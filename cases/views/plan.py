@@ -327,6 +327,17 @@ def plan_action_update_page(request: HttpRequest, case_id: UUID, action_id: UUID
     action = plan_action_get(version=version, action_id=action_id)
     if action is None:
         raise Http404
+    # Another organization's action is refused before its form is read.
+    if plan_organization_for(actor=actor_of(request), case=case).pk != action.organization_id:
+        audit_record(
+            request=request,
+            action=AuditAction.REFUSED,
+            record_type=AuditRecordType.CASE_PLAN,
+            record_id=action.pk,
+            case=case,
+            detail="not the action's organization",
+        )
+        raise PermissionDenied
     form = PlanActionUpdateForm(request.POST, auto_id=False)
     if not form.is_valid():
         for message in form.errors.get("status", []):
