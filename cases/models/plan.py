@@ -142,9 +142,11 @@ class PlanGoal(models.Model):
     # The assessed domain by its code (the same across instrument versions), or a need.
     domain_code = models.SlugField(_("assessed domain"), max_length=50, blank=True)
     domain_name = models.CharField(_("domain"), max_length=200, blank=True)
+    # RESTRICT, not SET_NULL: a goal stays tied to what it serves (the check below); the
+    # need goes only with its case, which takes the plan with it.
     need = models.ForeignKey(
         CaseNeed,
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

@@ -475,3 +475,42 @@ def test_retention_blanks_the_plans_free_text(world, settings):
     assert goal.description == ""
     assert agreement.participants == agreement.child_view == agreement.family_view == ""
     assert action.due_on is not None and agreement.child_took_part
+
+
+# --- races -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_supervisors_approving_at_once_end_with_one_approval_and_a_409(world):
+    from tests.concurrency import at_once
+
+    version, goal = _plan_with_goal(world)
+    _action(world, goal)
+    _agree(world, version)
+    plan_submit(actor=world["caseworker"], version=version)
+    other = user_with_role(Role.SUPERVISOR, world["case"].organization, username="sup2")
+    clients = iter([signed_in(world["supervisor"]), signed_in(other)])
+    url = reverse("cases:plan_approve", args=[world["case"].pk])
+
+    def approve() -> int:
+        return next(clients).post(url, {"decision": "approve"}).status_code
+
+    assert sorted(at_once(approve)) == [302, 409]
+    version.refresh_from_db()
+    assert version.status == PlanStatus.APPROVED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_caseworkers_starting_the_plan_at_once_make_one_plan(world):
+    from cases.models import CasePlan
+    from tests.concurrency import at_once
+
+    colleague = user_with_role(Role.CASEWORKER, world["case"].organization, username="col")
+    clients = iter([signed_in(world["caseworker"]), signed_in(colleague)])
+    url = reverse("cases:plan_start", args=[world["case"].pk])
+
+    def start() -> int:
+        return next(clients).post(url, {"review_on": _later(60).isoformat()}).status_code
+
+    assert sorted(at_once(start)) == [302, 409]
+    assert CasePlan.objects.filter(case=world["case"]).count() == 1

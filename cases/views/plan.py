@@ -200,6 +200,19 @@ def _render_plan(
     return render(request, "cases/plan/case_plan.html", context, status=status)
 
 
+CONFLICT_KEYS = frozenset({"version", "case"})
+
+
+def _status_of(form: forms.Form) -> int:
+    """409 when someone acted first (the version or the case moved on), else 400."""
+    return 409 if any(key in CONFLICT_KEYS for key in getattr(form, "_conflicts", ())) else 400
+
+
+def _service_errors(form: forms.Form, error: ValidationError) -> None:
+    form._conflicts = set(getattr(error, "error_dict", {}))  # type: ignore[attr-defined]
+    add_service_errors(form, error)
+
+
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -248,12 +261,12 @@ def plan_start_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 actor=actor_of(request), case=case, review_on=form.cleaned_data["review_on"]
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(request, case, plan.pk, "plan")
             messages.success(request, _("The plan was started."))
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"start_form": form}, status=400)
+    return _render_plan(request, case, access, bound={"start_form": form}, status=_status_of(form))
 
 
 @require_POST
@@ -273,12 +286,12 @@ def plan_goal_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 need=form.cleaned_data["need"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(request, case, goal.pk, "goal")
             messages.success(request, _("The goal was added."))
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"goal_form": form}, status=400)
+    return _render_plan(request, case, access, bound={"goal_form": form}, status=_status_of(form))
 
 
 @require_POST
@@ -311,12 +324,12 @@ def plan_action_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 referral_id=UUID(referral) if referral else None,
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(request, case, action.pk, f"action org={action.organization_id}")
             messages.success(request, _("The action was added."))
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"action_form": form}, status=400)
+    return _render_plan(request, case, access, bound={"action_form": form}, status=_status_of(form))
 
 
 @require_POST
@@ -381,12 +394,14 @@ def plan_agreement_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 actor=actor_of(request), version=version, **form.cleaned_data
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(request, case, agreement.pk, "agreement")
             messages.success(request, _("The agreement was recorded."))
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"agreement_form": form}, status=400)
+    return _render_plan(
+        request, case, access, bound={"agreement_form": form}, status=_status_of(form)
+    )
 
 
 @require_POST
@@ -423,7 +438,7 @@ def plan_approve_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(
                 request, case, version.pk, f"update {'approved' if approve else 'returned'}"
@@ -432,7 +447,9 @@ def plan_approve_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 request, _("The plan was approved.") if approve else _("The plan was sent back.")
             )
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"approval_form": form}, status=400)
+    return _render_plan(
+        request, case, access, bound={"approval_form": form}, status=_status_of(form)
+    )
 
 
 @require_POST
@@ -451,9 +468,9 @@ def plan_review_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _service_errors(form, error)
         else:
             _audit_write(request, case, new.pk, f"review version={new.number}")
             messages.success(request, _("The plan is under review: a new version was opened."))
             return redirect("cases:case_plan", case_id=case.pk)
-    return _render_plan(request, case, access, bound={"review_form": form}, status=400)
+    return _render_plan(request, case, access, bound={"review_form": form}, status=_status_of(form))
