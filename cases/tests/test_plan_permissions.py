@@ -148,3 +148,16 @@ def test_refusals_are_audited_with_the_standing(world):
 
 def test_the_task_list_is_refused_to_other_roles(world):
     assert signed_in(world["users"]["coord"]).get(reverse("matching:tasks")).status_code == 403
+
+
+def test_the_admin_lists_plan_versions_read_only_to_the_coordinator_only(world):
+    changelist = reverse("admin:cases_caseplanversion_changelist")
+    coord = signed_in(world["users"]["coord"])
+    page = coord.get(changelist)
+    assert page.status_code == 200
+    case = world["cases"]["share"]["case"]
+    assert case.code in page.content.decode()
+    assert coord.get(reverse("admin:cases_caseplanversion_add")).status_code == 403
+    # The goals' and the family's words are not in the admin.
+    assert "Apoyo" not in page.content.decode()
+    assert signed_in(world["users"]["cw"]).get(changelist).status_code in (302, 403)
