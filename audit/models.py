@@ -56,6 +56,7 @@ class AuditRecordType(models.TextChoices):
     AUDIT = "audit", _("Audit log")
     WEBHOOK = "webhook", _("Webhook subscription")
     ASSESSMENT = "assessment", _("Assessment")
+    CASE_PLAN = "case_plan", _("Integrated plan")
 
 
 class AppendOnlyError(Exception):

@@ -23,6 +23,7 @@ from cases.models import (
     AssessmentDomain,
     AssessmentInstrument,
     AssessmentItem,
+    CasePlanVersion,
 )
 from cases.selectors_assessment import instrument_export
 from cases.services.assessment import (
@@ -210,3 +211,41 @@ class AssessmentItemAdmin(_CoordinatorOnly, admin.ModelAdmin):
                 instrument__published_at__isnull=True
             ).select_related("instrument")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- the integrated plan (read only) -----------------------------------------------
+
+
+@admin.register(CasePlanVersion)
+class CasePlanVersionAdmin(admin.ModelAdmin):
+    """Plans by case code, version and state, to answer "where is this plan": read only,
+    and without the goals' and the family's words (those are read on the case's page,
+    by its team, audited)."""
+
+    list_display = ["case_code", "number", "status", "review_on", "approved_at"]
+    list_filter = ["status"]
+    search_fields = ["case__code"]
+    fields = ("case_code", "number", "status", "review_on", "submitted_at", "approved_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CasePlanVersion]:
+        return super().get_queryset(request).select_related("case")
+
+    @admin.display(description=_("case"), ordering="case__code")
+    def case_code(self, obj: CasePlanVersion) -> str:
+        return obj.case.code
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import api, api_urls_assessment, api_urls_intake, api_urls_team
+from cases import api, api_urls_assessment, api_urls_intake, api_urls_plan, api_urls_team
 
 app_name = "cases-api"
 
@@ -24,5 +24,8 @@ urlpatterns = [
     path("cases/<uuid:case_id>/reopen/", api.CaseReopenView.as_view(), name="reopen"),
 ]
 urlpatterns += (
-    api_urls_intake.urlpatterns + api_urls_team.urlpatterns + api_urls_assessment.urlpatterns
+    api_urls_intake.urlpatterns
+    + api_urls_team.urlpatterns
+    + api_urls_assessment.urlpatterns
+    + api_urls_plan.urlpatterns
 )

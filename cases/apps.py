@@ -25,6 +25,13 @@ class CasesConfig(AppConfig):
                 queryset=Case.objects.all(), case_id_field="id", case_code_field="code"
             ),
         )
+        # And those on the plan's pages (the record id is the case's).
+        audit_case_resolver_register(
+            record_type=AuditRecordType.CASE_PLAN,
+            resolver=resolver_from_queryset(
+                queryset=Case.objects.all(), case_id_field="id", case_code_field="code"
+            ),
+        )
         audit_case_resolver_register(
             record_type=AuditRecordType.ALERT,
             resolver=resolver_from_queryset(

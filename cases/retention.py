@@ -48,12 +48,16 @@ from cases.models import (
     CaseIdentity,
     CaseNeed,
     CaseNote,
+    CasePlanVersion,
     CaseProgressReport,
     CaseReopening,
     CaseStatus,
     CaseTransfer,
     Consent,
     FollowUp,
+    PlanAction,
+    PlanAgreement,
+    PlanGoal,
     Report,
     RouteDecision,
 )
@@ -124,6 +128,15 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     # the suggestion was overridden. Answers and levels stay (they are the indicators).
     AssessmentDomainEntry.objects.filter(case_id__in=ids).update(note="", repeat_reason="")
     Assessment.objects.filter(case_id__in=ids).update(override_reason="")
+    # The integrated plan, every version: the goals' and actions' words, who is
+    # responsible, and what the child and the family said. Dates, states, domains,
+    # needs and organizations stay (the indicators read them).
+    CasePlanVersion.objects.filter(case_id__in=ids).update(review_reason="")
+    PlanGoal.objects.filter(version__case_id__in=ids).update(description="")
+    PlanAction.objects.filter(case_id__in=ids).update(description="", responsible="", note="")
+    PlanAgreement.objects.filter(version__case_id__in=ids).update(
+        participants="", child_view="", family_view=""
+    )
     # The front door: the duplicate key goes with the identity, reports lose their text.
     CaseDuplicateKey.objects.filter(case_id__in=ids).delete()
     reports_anonymise(reports=Report.objects.filter(case_id__in=ids), now=now)

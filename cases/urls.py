@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import urls_assessment, urls_intake, urls_team, views
+from cases import urls_assessment, urls_intake, urls_plan, urls_team, views
 
 app_name = "cases"
 
@@ -44,4 +44,9 @@ urlpatterns = [
     ),
     path("casos/<uuid:case_id>/reabrir/", views.case_reopen_page, name="case_reopen"),
 ]
-urlpatterns += urls_intake.urlpatterns + urls_team.urlpatterns + urls_assessment.urlpatterns
+urlpatterns += (
+    urls_intake.urlpatterns
+    + urls_team.urlpatterns
+    + urls_assessment.urlpatterns
+    + urls_plan.urlpatterns
+)

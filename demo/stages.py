@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,14 @@ from cases.services.follow_up import follow_up_schedule
 from cases.services.intake import report_register
 from cases.services.notes import case_note_write
 from cases.services.partners import case_partner_add, case_progress_report, case_transfer_request
+from cases.services.plan import (
+    plan_action_add,
+    plan_agreement_record,
+    plan_approve,
+    plan_goal_add,
+    plan_start,
+    plan_submit,
+)
 from directory.models import AccessRoute, Organization, RiskLevel, Sex
 from matching.models import ReferralStatus
 
@@ -202,7 +211,64 @@ def _in_service_with_partners(cast: _Cast, pick: _Pick, summary: DemoStagesSumma
             done="Cuatro sesiones individuales y una con la madre.",
             changed="Asiste a clases todos los días; la madre participa.",
         )
+    _integrated_plan(cast, case, provider_org=provider_org)
     summary.stages["in service, with the provider and the court"] = case.code
+
+
+def _integrated_plan(cast: _Cast, case: Case, *, provider_org: Any) -> None:
+    """The case's plan with actions of three organizations (the lead, the court, the
+    provider), the family's agreement, sent for approval and approved where the lead
+    has a supervisor (issue 15: "the plan gathers actions of three organizations")."""
+    today = timezone.localdate()
+    need = case.needs.select_related("term").first()
+    if need is None:
+        return
+    plan = plan_start(actor=cast.caseworker, case=case, review_on=today + timedelta(days=90))
+    version = plan.versions.get()
+    goal = plan_goal_add(
+        actor=cast.caseworker,
+        version=version,
+        description="Que la niña sostenga su asistencia al programa y a clases.",
+        need=need,
+    )
+    referral = case.referrals.filter(status=ReferralStatus.IN_SERVICE).first()
+    writers = [
+        (cast.caseworker, case.organization_id, "Visita domiciliaria con la madre", 14, None),
+        (cast.caseworker, provider_org, "Sesiones del programa", 45, referral),
+    ]
+    if cast.court is not None:
+        writers.append(
+            (cast.caseworker, cast.court.pk, "Audiencia de revisión de la medida", -3, None)
+        )
+    for actor, organization_id, text, days, linked in writers:
+        plan_action_add(
+            actor=actor,
+            goal=goal,
+            description=text,
+            responsible="Equipo del caso",
+            due_on=today + timedelta(days=days),
+            organization_id=organization_id,
+            referral_id=linked.pk if linked is not None else None,
+        )
+    plan_agreement_record(
+        actor=cast.caseworker,
+        version=version,
+        participants="La niña, su madre y la gestora",
+        agreed_on=today,
+        child_took_part=True,
+        child_view="Le gusta ir al programa.",
+        family_view="La madre está de acuerdo y pide horarios de tarde.",
+    )
+    plan_submit(actor=cast.caseworker, version=version)
+    supervisor = (
+        Membership.objects.filter(
+            organization=case.organization, role=Role.SUPERVISOR, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if supervisor is not None:
+        plan_approve(actor=supervisor.user, version=version)
 
 
 def _in_plan_with_second_team(cast: _Cast, pick: _Pick, summary: DemoStagesSummary) -> None:

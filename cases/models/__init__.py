@@ -35,6 +35,16 @@ from cases.models.file import (
 )
 from cases.models.follow_up import FollowUp, FollowUpKind, FollowUpResult
 from cases.models.notes import CaseNote, NoteVisibility
+from cases.models.plan import (
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    CasePlan,
+    CasePlanVersion,
+    PlanAction,
+    PlanAgreement,
+    PlanGoal,
+    PlanStatus,
+)
 from cases.models.report import (
     CaseDuplicateKey,
     CaseLinkRequest,
@@ -58,9 +68,11 @@ from cases.models.team import (
 
 __all__ = [
     "CODE_ALPHABET",
+    "OPEN_ACTION_STATUSES",
     "OPEN_TRANSFER_STATUSES",
     "RISK_BANDS",
     "VERIFIED_CLOSE_REASONS",
+    "ActionStatus",
     "Admissibility",
     "AdmissibilityCriterion",
     "AdmissibilityDecision",
@@ -85,6 +97,8 @@ __all__ = [
     "CaseNeed",
     "CaseNote",
     "CasePartner",
+    "CasePlan",
+    "CasePlanVersion",
     "CaseProgressReport",
     "CaseReopening",
     "CaseRoute",
@@ -104,6 +118,10 @@ __all__ = [
     "OutreachFinding",
     "OutreachList",
     "PartnerRole",
+    "PlanAction",
+    "PlanAgreement",
+    "PlanGoal",
+    "PlanStatus",
     "Report",
     "ReportStatus",
     "RouteDecision",

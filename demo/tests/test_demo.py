@@ -18,6 +18,7 @@ from cases.models import (
     CaseNeed,
     CaseNote,
     CasePartner,
+    CasePlan,
     CaseReopening,
     CaseStatus,
     Consent,
@@ -86,6 +87,8 @@ def wipe_cases() -> None:
     Referral.objects.all().delete()
     Consent.objects.all().delete()
     Alert.objects.all().delete()
+    # The integrated plan's goals hold on to their needs (demo.stages writes a plan).
+    CasePlan.objects.all().delete()
     CaseNeed.objects.all().delete()
     # What the stages added (demo.stages): reopenings protect their closures, reports
     # their cases.

@@ -15,6 +15,7 @@ from accounts.selectors import user_is_coordinator
 from cases.models import Admissibility, Case, CaseNeed, CaseStatus, ConsentScope, NeedStatus
 from cases.selectors import case_can_work, case_consent_for
 from cases.services import case_team_notify, case_team_require
+from cases.services.plan import plan_actions_follow_referral
 from directory.models import Service, ServiceAtSite, ServiceStatus
 from matching.hooks import referral_places_release
 from matching.models import Referral, ReferralEvent, ReferralLink, ReferralStatus
@@ -203,6 +204,13 @@ def referral_transition(
         referral=referral, from_status=frm, to_status=to_status, actor=actor, at=now, note=note
     )
     _referral_update_need(referral=referral)
+    # The plan's actions linked to the referral follow it (cases sits below: we call it).
+    plan_actions_follow_referral(
+        referral_id=referral.pk,
+        case_id=referral.case_id,
+        need_id=referral.need_id,
+        status=to_status,
+    )
     if frm == ReferralStatus.SENT or to_status == ReferralStatus.COMPLETED:
         text = _("Referral of case %(code)s to %(service)s: %(status)s.") % {
             "code": referral.case.code,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import TextChoices
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +36,7 @@ from cases.models import (
 )
 from cases.selectors import case_consent_for, case_team_organization_ids
 from cases.selectors_intake import case_duplicates_for_case
+from cases.selectors_plan import plan_summary_for_case
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
 from cases.services.intake import report_case_initial, report_convert
 from cases.views import case_or_404
@@ -214,6 +216,7 @@ def _render_case(
         "case": case,
         "components": case_priority_explain(case=case),
         "plan": case_plan(case=case),
+        "integrated_plan": plan_summary_for_case(case=case, today=timezone.localdate()),
         "unplanned": [row for row in history if row["referral"].need_id is None],
         "history": history,
         "factors": _labels(VulnerabilityFactor, case.vulnerability_factors),

@@ -2,7 +2,8 @@
 
 Due and overdue follow-up contacts, cases pending admissibility, closures waiting for
 their verification (never one's own), transfers to answer or approve, and referrals
-whose answer is overdue.
+whose answer is overdue; the integrated plan's overdue actions, reviews due and plans
+waiting for a supervisor's approval.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from cases.selectors_lifecycle import (
     follow_ups_due_for_user,
     transfers_to_answer_for_user,
 )
+from cases.selectors_plan import (
+    plan_actions_overdue_for_user,
+    plan_reviews_due_for_user,
+    plans_to_approve_for_user,
+)
 from matching.selectors import referral_list_overdue_for_case_team
 
 # A contact due within this many days is on the list, so a week can be planned.
@@ -43,12 +49,18 @@ def tasks(request: HttpRequest) -> HttpResponse:
     closures = closures_to_verify_for_user(user=request.user)
     transfers = transfers_to_answer_for_user(user=request.user)
     overdue = referral_list_overdue_for_case_team(user=request.user)
+    plan_actions = plan_actions_overdue_for_user(user=request.user, today=today)
+    plan_reviews = plan_reviews_due_for_user(user=request.user, until=today)
+    plans_to_approve = plans_to_approve_for_user(user=request.user)
     sections: dict[str, tuple[int, list[Any]]] = {
         "follow_ups": (follow_ups.count(), list(follow_ups[:ROWS_SHOWN])),
         "pending": (pending.count(), list(pending[:ROWS_SHOWN])),
         "closures": (closures.count(), list(closures[:ROWS_SHOWN])),
         "transfers": (transfers.count(), list(transfers[:ROWS_SHOWN])),
         "overdue": (overdue.count(), list(overdue[:ROWS_SHOWN])),
+        "plan_actions": (plan_actions.count(), list(plan_actions[:ROWS_SHOWN])),
+        "plan_reviews": (plan_reviews.count(), list(plan_reviews[:ROWS_SHOWN])),
+        "plans_to_approve": (plans_to_approve.count(), list(plans_to_approve[:ROWS_SHOWN])),
     }
     audit_list(
         request,
