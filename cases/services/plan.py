@@ -42,6 +42,7 @@ from cases.selectors import case_access_for_user, case_can_supervise
 from cases.selectors_plan import PLAN_WRITERS, plan_goal_targets, plan_team_organizations
 from cases.services.assessment import assessment_organization_for
 from cases.services.team import case_lock, case_team_notify, case_team_require
+from notifications.models import NotificationKind
 
 TEXT_MAX = 4000
 SHORT_MAX = 200
@@ -340,6 +341,7 @@ def plan_approve(
         version.save(update_fields=["status"])
         case_team_notify(
             case=case,
+            kind=NotificationKind.REQUEST,
             text=_("The plan of case %(code)s was sent back: %(note)s")
             % {"code": case.code, "note": note},
             link=reverse("cases:case_plan", args=[case.pk]),
@@ -351,6 +353,7 @@ def plan_approve(
     version.save(update_fields=["status", "approved_by", "approved_at"])
     case_team_notify(
         case=case,
+        kind=NotificationKind.CASE_UPDATE,
         text=_("The plan of case %(code)s (version %(n)s) was approved.")
         % {"code": case.code, "n": version.number},
         link=reverse("cases:case_plan", args=[case.pk]),
@@ -442,6 +445,7 @@ def plan_actions_follow_referral(
             link += f"?need={need_id}"
         case_team_notify(
             case=case,
+            kind=NotificationKind.REQUEST,
             text=_(
                 "A referral in the plan of case %(code)s was rejected: choose a new option "
                 "for the need."
