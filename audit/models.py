@@ -56,6 +56,7 @@ class AuditRecordType(models.TextChoices):
     AUDIT = "audit", _("Audit log")
     WEBHOOK = "webhook", _("Webhook subscription")
     ASSESSMENT = "assessment", _("Assessment")
+    LISTING_VERIFICATION = "listing_verification", _("Listing verification")
 
 
 class AppendOnlyError(Exception):

@@ -7,11 +7,16 @@ class WaitlistsConfig(AppConfig):
     verbose_name = _("Waitlists and slots")
 
     def ready(self) -> None:
+        from directory.capacity import capacity_facts_provider_register
         from matching.hooks import free_slots_provider_register, referral_placer_register
         from waitlists.receivers import receivers_connect
-        from waitlists.selectors import service_at_site_free_slots
+        from waitlists.selectors import (
+            service_at_site_capacity_facts,
+            service_at_site_free_slots,
+        )
         from waitlists.services import referral_place
 
         receivers_connect()
         free_slots_provider_register(provider=service_at_site_free_slots)
         referral_placer_register(placer=referral_place)
+        capacity_facts_provider_register(provider=service_at_site_capacity_facts)
