@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.capacity import CapacityFacts, CapacityStatus, capacity_facts_of
-from directory.models import ServiceAtSite
+from directory.models import ServiceAtSite, ServiceStatus
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,12 @@ def service_at_site_capacity_states(
 
 def service_at_site_capacity_state(*, service_at_site: ServiceAtSite) -> CapacityState:
     return service_at_site_capacity_states(service_at_sites=[service_at_site])[service_at_site.pk]
+
+
+def service_at_site_ids_with_capacity_status(*, status: str) -> set[UUID]:
+    """The active services at sites whose status is ``status`` now (the map's filter)."""
+    rows = ServiceAtSite.objects.filter(service__status=ServiceStatus.ACTIVE).only(
+        "id", "service_id", "capacity", "declared_capacity_status", "declared_wait_days"
+    )
+    states = service_at_site_capacity_states(service_at_sites=rows)
+    return {pk for pk, state in states.items() if state.status == status}

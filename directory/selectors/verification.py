@@ -152,7 +152,8 @@ def service_verified_since(*, service: Service, today: date | None = None) -> Ve
         return VerifiedSince(days=None, by="")
     days = max(((today or date.today()) - service.verified_on).days, 0)
     by = service.verified_by_label
-    if not by and service.verified_by_id is not None and service.verified_by is not None:
+    # Only a user already loaded: a list of results must not read one per row.
+    if not by and Service.verified_by.is_cached(service) and service.verified_by is not None:
         by = service.verified_by.get_full_name() or service.verified_by.get_username()
     return VerifiedSince(days=days, by=by)
 
