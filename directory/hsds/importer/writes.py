@@ -237,6 +237,8 @@ class _Writes(_ImporterBase):
             )
         if "typical_duration_weeks" in d:
             values["typical_duration_weeks"] = d["typical_duration_weeks"]
+        if "verified_by" in d:  # Puente's profile: who vouched for it, as shown
+            values["verified_by_label"] = str(d["verified_by"] or "")[:200]
         if "assured_date" in d:
             values["verified_on"] = (
                 parse_date(str(d["assured_date"])) if d["assured_date"] else None
