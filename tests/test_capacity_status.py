@@ -73,7 +73,7 @@ def test_full_slots_with_a_queue_mean_a_waitlist_with_its_median_wait(caseworker
     _queue(sas, caseworker, [10, 20, 40])
     state = service_at_site_capacity_state(service_at_site=sas)
     assert state.status == CapacityStatus.WAITLIST
-    assert 19.5 <= state.median_wait_days <= 20.5
+    assert state.median_wait_days is not None and 19.5 <= state.median_wait_days <= 20.5
     assert "20" in state.wait_sentence
 
 
