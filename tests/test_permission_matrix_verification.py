@@ -93,6 +93,9 @@ ROWS: list[Row] = [
     Row("verification", "link (unknown token)", "page",
         Request("GET", lambda w: "/verificar/not-a-token/"),
         (N, N, N, N, N, N, N, N)),
+    Row("verification schedule", "list", "admin",
+        Request("GET", lambda w: "/admin/directory/verificationschedule/"),
+        (L, L, L, A, A, A, L, A)),
 ]  # fmt: skip
 
 
