@@ -57,6 +57,7 @@ class AuditRecordType(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook subscription")
     ASSESSMENT = "assessment", _("Assessment")
     CASE_PLAN = "case_plan", _("Integrated plan")
+    LISTING_VERIFICATION = "listing_verification", _("Listing verification")
 
 
 class AppendOnlyError(Exception):

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("waitlists.urls")),
     path("", include("gaps.urls")),
     path("", include("audit.urls")),
+    path("", include("directory.verification_urls")),
     path("", include("maps.urls")),
 ]

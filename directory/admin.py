@@ -32,6 +32,7 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
     Territory,
+    VerificationSchedule,
 )
 from directory.selectors import (
     directory_can_add_offer,
@@ -204,7 +205,13 @@ class EligibilityInline(OfferPermissionMixin, admin.StackedInline):
 class ServiceAtSiteInline(OfferPermissionMixin, admin.TabularInline):
     model = ServiceAtSite
     extra = 0
-    fields = ("site", "capacity", "schedule_description")
+    fields = (
+        "site",
+        "capacity",
+        "schedule_description",
+        "declared_capacity_status",
+        "declared_wait_days",
+    )
     autocomplete_fields = ("site",)
 
 
@@ -312,3 +319,23 @@ class EligibilityAdmin(OfferPermissionMixin, SimpleHistoryAdmin):
     search_fields = ("service__name",)
     filter_horizontal = ("service_area",)
     autocomplete_fields = ("service",)
+
+
+@admin.register(VerificationSchedule)
+class VerificationScheduleAdmin(CoordinatorOnlyMixin, SimpleHistoryAdmin):
+    """How often providers are asked to verify their listings: one row, kept by coordination."""
+
+    list_display = (
+        "__str__",
+        "interval_days",
+        "interval_with_capacity_days",
+        "remind_after_days",
+        "escalate_after_days",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # One row (verification_schedule_get creates it): adding a second would be ignored.
+        return super().has_add_permission(request) and not VerificationSchedule.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -21,6 +21,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.services import user_create
 from directory.category_codes import service_category_codes_refresh
+from directory.demo_verification import demo_listing_verification
 from directory.models import (
     AccessRoute,
     Eligibility,
@@ -546,6 +547,7 @@ def demo_municipality_generate(
         progress("slots", len(capacity_batch))
     summary.services = len(service_rows)
     summary.slots = sum(row.capacity for row in capacity_rows)
+    demo_listing_verification(seed=seed)
 
     if with_users:
         summary.users = _demo_users(orgs=orgs)

@@ -7,6 +7,10 @@ from directory.services import (
     search_words_refresh,
     services_flag_verification_due,
 )
+from directory.verification import (
+    verification_requests_follow_up,
+    verification_requests_send,
+)
 
 
 @shared_task
@@ -22,3 +26,13 @@ def search_words_refresh_task() -> None:
 @shared_task
 def search_table_cluster_task() -> None:
     search_table_cluster()
+
+
+@shared_task
+def verification_requests_send_task() -> int:
+    return verification_requests_send()
+
+
+@shared_task
+def verification_requests_follow_up_task() -> list[int]:
+    return list(verification_requests_follow_up())

@@ -28,6 +28,7 @@ from django.db.models import (
 
 from directory.models import ServiceAtSite, ServiceStatus
 from directory.selectors import HEAVY_COLUMNS, territory_descendant_ids
+from directory.selectors.capacity import service_at_site_ids_with_capacity_status
 
 # Web Mercator (EPSG:3857) sphere radius and the width of the world in metres.
 EARTH_RADIUS_M = 6378137.0
@@ -49,6 +50,7 @@ class MapFilters:
     territory_id: UUID | None = None
     modality: str | None = None
     open_slots_only: bool = False
+    capacity_status: str | None = None  # a directory.capacity.CapacityStatus value
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,10 @@ def service_map_rows(*, filters: MapFilters, bbox: BBox | None = None) -> QueryS
         )
     if filters.open_slots_only:
         qs = qs.filter(capacity__gt=0)
+    if filters.capacity_status:
+        qs = qs.filter(
+            pk__in=service_at_site_ids_with_capacity_status(status=filters.capacity_status)
+        )
     return qs
 
 
@@ -199,6 +205,12 @@ class ServiceMapIndex:
             keep &= np.isin(self.territory, np.array(positions, dtype=np.int32))
         if filters.open_slots_only:
             keep &= self.capacity > 0
+        if filters.capacity_status:
+            # Read live, not kept in the index: enrolments and queues change the status
+            # without changing the directory (the index's version).
+            status = filters.capacity_status
+            matching = {str(pk) for pk in service_at_site_ids_with_capacity_status(status=status)}
+            keep &= np.fromiter((i in matching for i in self.ids), dtype=bool, count=len(self))
         return keep
 
     def clusters(self, *, filters: MapFilters, bbox: BBox, zoom: int) -> list[MapCluster]:

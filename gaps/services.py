@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gaps.casework import casework_cohort, casework_indicators_for_period
+from gaps.listings import listing_verification_indicators
 from gaps.models import ManagementReport, NetworkSnapshot
 from gaps.network import NetworkIndicators, network_indicators_for_period
 
@@ -147,6 +148,8 @@ def management_report_take(
     say(_("reading the case files and computing"))
     # Beside the network's figures, under a key of its own: the network's readers ignore it.
     data["casework"] = casework_indicators_for_days(start=start, end=end)
+    # How current the service map was at the period's end (issue 20).
+    data["listings"] = listing_verification_indicators(end=end)
     say(_("saving"))
     return _management_report_store(
         start=start, end=end, indicators=data, seconds=round(time.monotonic() - started, 2)

@@ -9,6 +9,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.utils.translation import gettext_lazy as _
 
+from directory.capacity import CapacityStatus
 from directory.forms import ServiceSearchForm
 from directory.models import Territory
 from directory.tiles import MAX_ZOOM, BBox, MapFilters
@@ -28,6 +29,11 @@ class MapFilterForm(forms.Form):
     territory = _search_fields["territory"]
     modality = _search_fields["modality"]
     open_slots = _search_fields["open_slots"]
+    capacity_status = forms.ChoiceField(
+        label=_("Capacity"),
+        choices=[("", _("Any")), *CapacityStatus.choices],
+        required=False,
+    )
 
     def map_filters(self) -> MapFilters:
         data = self.cleaned_data
@@ -37,6 +43,7 @@ class MapFilterForm(forms.Form):
             territory_id=data["territory"].pk if data.get("territory") else None,
             modality=data.get("modality") or None,
             open_slots_only=bool(data.get("open_slots")),
+            capacity_status=data.get("capacity_status") or None,
         )
 
 

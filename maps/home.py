@@ -31,11 +31,17 @@ ROLE_LINKS: dict[str, list[tuple[str, Promise, Promise]]] = {
     Role.PROVIDER: [
         ("matching:provider_inbox", _("Referrals received"), _("Accept or answer referrals.")),
         ("waitlists:provider_slots", _("Slots and waitlists"), _("Capacity of your services.")),
+        ("verification:mine", _("Verify your listings"), _("Confirm what families read.")),
         ("matching:inbox", _("Inbox"), _("Notifications for your team.")),
         ("matching:alert_raise", _("Raise an alert"), _("Warn the network about a child.")),
     ],
     Role.COORDINATOR: [
         ("matching:coordination", _("Coordination"), _("Overdue referrals, multiple alerts.")),
+        (
+            "verification:review_queue",
+            _("Listing verification"),
+            _("Providers' corrections to review; requests not answered."),
+        ),
         ("maps:start", _("Getting started"), _("What a local Puente needs, and what is loaded.")),
         ("waitlists:network", _("Waitlists"), _("Waitlists of the whole network.")),
         ("waitlists:rounds", _("Allocation rounds"), _("Case-review meetings.")),

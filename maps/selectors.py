@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from directory.eligibility import eligibility_sentences
 from directory.models import AccessRoute, Eligibility, ServiceAtSite, ServiceStatus
+from directory.selectors.capacity import CapacityState, service_at_site_capacity_state
+from directory.selectors.verification import VerifiedSince, service_verified_since
 from directory.tiles import ServiceMapIndex, service_map_index_build
 from waitlists.selectors import service_at_site_free_slots
 
@@ -28,6 +30,8 @@ class ServiceCard:
     cost: str
     free_slots: int
     languages: list[str] = field(default_factory=list)
+    capacity: CapacityState | None = None
+    verified: VerifiedSince | None = None
 
 
 def eligibility_in_words(*, eligibility: Eligibility | None, area_names: list[str]) -> list[str]:
@@ -42,7 +46,9 @@ def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
     """The card of an active service at one site; ``None`` when there is no such thing."""
     row = (
         ServiceAtSite.objects.filter(pk=service_at_site_id, service__status=ServiceStatus.ACTIVE)
-        .select_related("service", "service__organization", "site", "site__territory")
+        .select_related(
+            "service", "service__organization", "service__verified_by", "site", "site__territory"
+        )
         .prefetch_related("service__categories")
         .first()
     )
@@ -69,6 +75,8 @@ def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
         cost=cost,
         free_slots=service_at_site_free_slots(service_at_site_ids=[row.pk]).get(row.pk, 0),
         languages=list(service.languages),
+        capacity=service_at_site_capacity_state(service_at_site=row),
+        verified=service_verified_since(service=service),
     )
 
 

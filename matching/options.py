@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import RISK_BANDS, Case, CaseNeed, NeedStatus
+from directory.capacity import CapacityStatus
 from directory.eligibility import (
     EligibilityCandidate,
     eligibility_age_sentence,
@@ -32,6 +33,7 @@ from directory.selectors import (
     territory_lineage_ids,
     territory_lineage_ids_many,
 )
+from directory.selectors.capacity import CapacityState, service_at_site_capacity_states
 from matching.hooks import free_slots_of
 from matching.models import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from matching.responsiveness import service_responsiveness
@@ -69,6 +71,7 @@ class ReferralOption:
     excluded_because: list[str] = field(default_factory=list)
     free_slots: int = 0
     completion_probability: float | None = None
+    capacity: CapacityState | None = None
 
     @property
     def service_id(self) -> UUID:
@@ -117,6 +120,36 @@ def free_slots_for(*, service_at_sites: Iterable[ServiceAtSite]) -> dict[UUID, i
     return free if free is not None else {row.pk: max(row.capacity, 0) for row in rows}
 
 
+def _availability(option: ReferralOption) -> Reason:
+    """Availability by the capacity status (``directory.capacity``), said in a sentence."""
+    state = option.capacity
+    status = state.status if state is not None else ""
+    wait = state.wait_sentence if state is not None else ""
+    weight = WEIGHTS["availability"]
+    if status == CapacityStatus.ASSESSMENT_REQUIRED:
+        return Reason(
+            "availability",
+            weight * 0.5,
+            " ".join(filter(None, [_("The service assesses the child first."), wait])),
+        )
+    if status == CapacityStatus.WAITLIST:
+        return Reason(
+            "availability",
+            weight * 0.3,
+            " ".join(filter(None, [_("No free slots: the child would join its waitlist."), wait])),
+        )
+    if option.free_slots > 0:
+        return Reason(
+            "availability",
+            weight,
+            ngettext("%(n)s free slot.", "%(n)s free slots.", option.free_slots)
+            % {"n": option.free_slots},
+        )
+    if status == CapacityStatus.HAS_CAPACITY:  # the provider's word: Puente holds no slots
+        return Reason("availability", weight, _("Has capacity, as its provider declares."))
+    return Reason("availability", weight * 0.2, _("No free slots now: the child would wait."))
+
+
 def referral_options(
     *, case: Case, need: CaseNeed | None = None, limit: int = 10
 ) -> ReferralOptions:
@@ -163,6 +196,9 @@ def referral_options(
         if status in continuing:
             continuing_orgs.add(organization_id)
     free = free_slots_for(service_at_sites=[sas for sas, _d in nearest.values()])
+    capacities = service_at_site_capacity_states(
+        service_at_sites=[sas for sas, _d in nearest.values()]
+    )
     rates = service_responsiveness(service_ids=service_ids)
     from matching.completion import completion_model_active, completion_probability
 
@@ -190,6 +226,7 @@ def referral_options(
             excluded.append(option)
             continue
         option.free_slots = free.get(sas.pk, 0)
+        option.capacity = capacities.get(sas.pk)
         covered = need_codes & set(service.category_codes)
         rate = rates[service_id]
         reasons = [
@@ -212,14 +249,7 @@ def referral_options(
                     "distance": format_distance(distance),
                 },
             ),
-            Reason(
-                "availability",
-                WEIGHTS["availability"] * (1.0 if option.free_slots > 0 else 0.2),
-                ngettext("%(n)s free slot.", "%(n)s free slots.", option.free_slots)
-                % {"n": option.free_slots}
-                if option.free_slots > 0
-                else _("No free slots now: the child would wait."),
-            ),
+            _availability(option),
             Reason(
                 "responsiveness",
                 WEIGHTS["responsiveness"] * (rate.acceptance + rate.completion) / 2,

@@ -7,6 +7,7 @@ class WaitlistsConfig(AppConfig):
     verbose_name = _("Waitlists and slots")
 
     def ready(self) -> None:
+        from directory.capacity import capacity_facts_provider_register
         from matching.hooks import (
             free_slots_provider_register,
             referral_placer_register,
@@ -14,10 +15,14 @@ class WaitlistsConfig(AppConfig):
         )
         from waitlists.receivers import receivers_connect
         from waitlists.releasing import referral_places_free
-        from waitlists.selectors import service_at_site_free_slots
+        from waitlists.selectors import (
+            service_at_site_capacity_facts,
+            service_at_site_free_slots,
+        )
         from waitlists.services import referral_place
 
         receivers_connect()
         free_slots_provider_register(provider=service_at_site_free_slots)
         referral_placer_register(placer=referral_place)
         referral_places_releaser_register(releaser=referral_places_free)
+        capacity_facts_provider_register(provider=service_at_site_capacity_facts)

@@ -303,6 +303,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "directory.tasks.services_flag_verification_due_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Providers verify their own listings: ask who is due (the coordinator's schedule,
+    # VerificationSchedule), then remind and escalate who has not answered.
+    "directory-send-verification-requests": {
+        "task": "directory.tasks.verification_requests_send_task",
+        "schedule": crontab(hour=8, minute=30),
+    },
+    "directory-follow-up-verification-requests": {
+        "task": "directory.tasks.verification_requests_follow_up_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "directory-refresh-search-words": {
         "task": "directory.tasks.search_words_refresh_task",
         "schedule": crontab(minute=40),  # hourly: new services' words become correctable

@@ -14,6 +14,7 @@ from typing import Any
 from directory.hsds import queries
 from directory.hsds.schemas import HSDS_VERSION
 from directory.hsds.serializers import (
+    capacity_states_attach,
     organization_to_hsds,
     service_at_location_to_hsds,
     service_to_hsds,
@@ -21,6 +22,7 @@ from directory.hsds.serializers import (
     taxonomy_to_hsds,
 )
 from directory.hsds.tabular import Tables, flatten, layouts, to_cell
+from directory.models import Service
 
 Json = dict[str, Any]
 Progress = Callable[[str, int], None]
@@ -39,7 +41,19 @@ class ExportSummary:
 
 
 def _services(progress: Progress) -> Iterator[Json]:
+    # In chunks: the capacity states of a chunk are read together (a few queries).
+    chunk: list[Service] = []
     for service in queries.service_queryset(full=True).iterator(chunk_size=CHUNK):
+        chunk.append(service)
+        if len(chunk) == CHUNK:
+            yield from _service_chunk(chunk, progress)
+            chunk = []
+    yield from _service_chunk(chunk, progress)
+
+
+def _service_chunk(chunk: list[Service], progress: Progress) -> Iterator[Json]:
+    capacity_states_attach(services=chunk)  # a few queries per chunk, not per service
+    for service in chunk:
         progress("services", 1)
         yield service_to_hsds(service, full=True)
 

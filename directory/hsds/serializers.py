@@ -7,11 +7,13 @@ get a UUID5 derived from their owner, so every export of the same data has the s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from directory.capacity import CapacityStatus
 from directory.eligibility import eligibility_sentences
 from directory.models import (
     Eligibility,
@@ -21,6 +23,11 @@ from directory.models import (
     Site,
     Taxonomy,
     TaxonomyTerm,
+)
+from directory.selectors.capacity import (
+    CapacityState,
+    service_at_site_capacity_state,
+    service_at_site_capacity_states,
 )
 
 SLOT_UNIT_ID = uuid.uuid5(uuid.NAMESPACE_URL, "https://puente.invalid/hsds/unit/slot")
@@ -209,7 +216,35 @@ def service_total_slots(service: Service) -> int:
     return sum(link.capacity for link in service.service_at_sites.all())
 
 
+def capacity_states_attach(*, services: Iterable[Service]) -> None:
+    """Compute the capacity state of every prefetched link of ``services`` at once, so a
+    page of services costs the same few queries as one (``directory.capacity``)."""
+    links = [link for service in services for link in service.service_at_sites.all()]
+    states = service_at_site_capacity_states(service_at_sites=links)
+    for link in links:  # a link may appear under several objects of one service
+        setattr(link, "_capacity_state", states[link.pk])  # noqa: B010
+
+
+def _state_of(link: ServiceAtSite) -> CapacityState:
+    state = getattr(link, "_capacity_state", None)
+    if state is None:
+        state = service_at_site_capacity_state(service_at_site=link)
+        setattr(link, "_capacity_state", state)  # noqa: B010
+    return state
+
+
 def capacity_status(service: Service) -> str:
+    """The service's best status over its sites (Puente profile): a child can start
+    somewhere, else waits somewhere, else is assessed first, else there is nothing."""
+    statuses = {_state_of(link).status for link in service.service_at_sites.all()}
+    for status, published in (
+        (CapacityStatus.HAS_CAPACITY, "capacity"),
+        (CapacityStatus.WAITLIST, "waitlist"),
+        (CapacityStatus.ASSESSMENT_REQUIRED, "assessment_required"),
+        (CapacityStatus.NO_CAPACITY, "no_capacity"),
+    ):
+        if status in statuses:
+            return published
     return "capacity" if service_total_slots(service) > 0 else "no_capacity"
 
 
@@ -241,6 +276,7 @@ def service_at_location_to_hsds(
 
 
 def capacity_to_hsds(link: ServiceAtSite) -> Json:
+    state = _state_of(link)
     return {
         "id": derived_id(link.id, "capacity"),
         "service_id": str(link.service_id),
@@ -248,10 +284,15 @@ def capacity_to_hsds(link: ServiceAtSite) -> Json:
         "location_id": str(link.site_id),
         "unit": dict(SLOT_UNIT),
         "unit_id": SLOT_UNIT["id"],
-        "available": link.capacity,
+        # Free slots where Puente counts them (enrolments, offers), else the slots.
+        "available": state.free_slots if state.free_slots is not None else link.capacity,
         "maximum": link.capacity,
         "description": link.site.name,
         "updated": iso_datetime(link.last_modified),
+        "capacity_status": state.status or None,
+        "median_wait_days": state.median_wait_days,
+        "declared_capacity_status": link.declared_capacity_status or None,
+        "declared_wait_days": link.declared_wait_days,
     }
 
 
@@ -303,6 +344,7 @@ def service_to_hsds(service: Service, *, full: bool = True) -> Json:
             "is_free": service.is_free,
             "typical_duration_weeks": service.typical_duration_weeks,
             "capacity_status": capacity_status(service),
+            "verified_by": service.verified_by_label or None,
         }
     )
     if not full:

@@ -63,9 +63,17 @@ PUENTE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("is_free", "boolean"),
         ("typical_duration_weeks", "integer"),
         ("capacity_status", "string"),
+        ("verified_by", "string"),
         ("eligibility", "object"),
     ],
-    "service_capacity": [("service_at_location_id", "string"), ("location_id", "string")],
+    "service_capacity": [
+        ("service_at_location_id", "string"),
+        ("location_id", "string"),
+        ("capacity_status", "string"),
+        ("median_wait_days", "number"),
+        ("declared_capacity_status", "string"),
+        ("declared_wait_days", "integer"),
+    ],
 }
 
 

@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from directory.hsds import queries
 from directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL, profile_files, profile_patch
 from directory.hsds.serializers import (
+    capacity_states_attach,
     iso_datetime,
     organization_to_hsds,
     service_at_location_to_hsds,
@@ -253,6 +254,25 @@ def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
     return StreamingHttpResponse(lines(), content_type=NDJSON)
 
 
+def _each_prepared(
+    qs: QuerySet[Any, R],
+    to_hsds: Callable[[R], dict[str, Any]],
+    prepare: Callable[[list[R]], None] | None,
+    chunk: int = 500,
+) -> Iterator[dict[str, Any]]:
+    rows: list[R] = []
+    for obj in qs.iterator(chunk_size=chunk):
+        rows.append(obj)
+        if len(rows) == chunk:
+            if prepare is not None:
+                prepare(rows)
+            yield from (to_hsds(row) for row in rows)
+            rows = []
+    if prepare is not None and rows:
+        prepare(rows)
+    yield from (to_hsds(row) for row in rows)
+
+
 def paged(
     request: Request,
     qs: QuerySet[Any, R],
@@ -260,14 +280,18 @@ def paged(
     *,
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
+    prepare: Callable[[list[R]], None] | None = None,
 ) -> HttpResponseBase:
     if request.query_params.get("format") == "ndjson":
-        return _ndjson(to_hsds(obj) for obj in qs.iterator(chunk_size=500))
+        return _ndjson(_each_prepared(qs, to_hsds, prepare))
     page = _int_param(request, "page", default=1, low=1, high=10_000_000)
     per_page = _int_param(request, "per_page", default=default_per_page, low=1, high=max_per_page)
     total = qs.count()
     start = (page - 1) * per_page
-    contents = [to_hsds(obj) for obj in qs[start : start + per_page]] if start < total else []
+    rows = list(qs[start : start + per_page]) if start < total else []
+    if prepare is not None:  # batch what each row would otherwise read alone
+        prepare(rows)
+    contents = [to_hsds(obj) for obj in rows]
     total_pages = math.ceil(total / per_page)
     return Response(
         {
@@ -432,7 +456,7 @@ class ServiceListView(HsdsView):
         def item(service: Any) -> dict[str, Any]:
             return _with_distance(service, service_to_hsds(service, full=False))
 
-        return paged(request, qs, item)
+        return paged(request, qs, item, prepare=lambda page: capacity_states_attach(services=page))
 
 
 class ServiceDetailView(HsdsView):
@@ -454,9 +478,12 @@ class OrganizationDetailView(HsdsView):
     def get(self, request: Request, id: str) -> Response:
         organization = _one(id, lambda pk: queries.hsds_organization_get(organization_id=pk))
         full_service = _bool_param(request, "full_service")
-        services = queries.hsds_service_list_for_organization(
-            organization_id=organization.pk, full=full_service
+        services = list(
+            queries.hsds_service_list_for_organization(
+                organization_id=organization.pk, full=full_service
+            )
         )
+        capacity_states_attach(services=services)
         return Response(
             organization_to_hsds(
                 organization,
@@ -475,7 +502,10 @@ class ServiceAtLocationListView(HsdsView):
             data = service_at_location_to_hsds(link, full=False, with_service=True)
             return _with_distance(link, data)
 
-        return paged(request, qs, item)
+        def prepare(page: list[Any]) -> None:
+            capacity_states_attach(services=[link.service for link in page])
+
+        return paged(request, qs, item, prepare=prepare)
 
 
 class ServiceAtLocationDetailView(HsdsView):

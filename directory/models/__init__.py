@@ -48,6 +48,12 @@ from directory.models.territory import (
     Territory,
     TerritoryLevel,
 )
+from directory.models.verification import (
+    ListingUpdate,
+    ListingUpdateStatus,
+    VerificationRequest,
+    VerificationSchedule,
+)
 
 __all__ = [
     "ANY_CATEGORY",
@@ -62,6 +68,8 @@ __all__ = [
     "EligibilityFailure",
     "GeographyToMercator",
     "ImmutableUnaccent",
+    "ListingUpdate",
+    "ListingUpdateStatus",
     "Modality",
     "Organization",
     "OrganizationIdentifier",
@@ -80,5 +88,7 @@ __all__ = [
     "Territory",
     "TerritoryLevel",
     "TerritoryPopulation",
+    "VerificationRequest",
+    "VerificationSchedule",
     "search_synonyms_invalidate",
 ]

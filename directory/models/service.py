@@ -109,6 +109,9 @@ class Service(models.Model):
         related_name="+",
         verbose_name=_("verified by"),
     )
+    # Who vouched for the listing, as the card says it ("by Coordinación", "by the
+    # provider through its verification link"): a link's answer has no user.
+    verified_by_label = models.CharField(_("verified by (as shown)"), max_length=200, blank=True)
     verification_due = models.BooleanField(
         _("verification due"),
         default=False,

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.capacity import CapacityStatus
 from directory.models.organization import Organization
 from directory.models.service import Service
 from directory.models.territory import Territory
@@ -114,6 +115,24 @@ class ServiceAtSite(models.Model):
         help_text=_("How many children the service can attend at once at this site."),
     )
     schedule_description = models.CharField(_("opening hours"), max_length=200, blank=True)
+    # What the provider says when Puente cannot derive it from slots and waitlists
+    # (directory/capacity.py): blank means "derive it".
+    declared_capacity_status = models.CharField(
+        _("capacity status (declared)"),
+        max_length=24,
+        choices=CapacityStatus.choices,
+        blank=True,
+        help_text=_(
+            "Leave blank to let Puente derive it from slots and waitlists. "
+            "“Assessment required first” always applies."
+        ),
+    )
+    declared_wait_days = models.PositiveSmallIntegerField(
+        _("typical wait (days, declared)"),
+        null=True,
+        blank=True,
+        help_text=_("The provider's own figure, when Puente does not hold the waitlist."),
+    )
     last_modified = models.DateTimeField(_("last modified"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["last_modified"])

@@ -44,8 +44,10 @@ from directory.models import (
     ServiceAtSiteCategory,
     TaxonomyTerm,
 )
+from directory.selectors.capacity import CapacityState, service_at_site_capacity_states
 from directory.selectors.offer import territory_descendant_ids
 from directory.selectors.search_text import search_text_query
+from directory.selectors.verification import VerifiedSince, service_verified_since
 
 
 class KnnDistance(Func):
@@ -87,6 +89,8 @@ class SearchHit:
     service_at_site: ServiceAtSite
     distance_m: float | None
     reasons: list[str]
+    capacity: CapacityState | None = None
+    verified: VerifiedSince | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,10 @@ def _nearest_entry_ids(
 # would be read, parsed and dropped 21 times per search.
 SEARCH_RESULT_COLUMNS = (
     "capacity",
+    "declared_capacity_status",
+    "declared_wait_days",
+    "service__verified_on",
+    "service__verified_by_label",
     "service__name",
     "service__modality",
     "service__access_routes",
@@ -502,14 +510,17 @@ def service_search(
                 per_page=per_page,
                 _corrected_from=text,
             )
-    rows = _search_page_rows(ids=ids, near=near, category_code=category_code)
+    rows = _search_page_rows(ids=ids, near=near, category_code=category_code)[:per_page]
+    capacities = service_at_site_capacity_states(service_at_sites=rows)  # one call per page
     hits = [
         SearchHit(
             service_at_site=row,
             distance_m=getattr(row, "distance_m", None),
             reasons=[str(r) for r in (reason(row) for reason in reasons_for) if r],
+            capacity=capacities.get(row.pk),
+            verified=service_verified_since(service=row.service),
         )
-        for row in rows[:per_page]
+        for row in rows
     ]
     return SearchPage(hits=hits, page=page, per_page=per_page, has_next=len(ids) > per_page)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gaps.forms import GapMapForm, PeriodForm, TrendForm
+from gaps.listings import listing_verification_for_period
 from gaps.selectors import (
     DEFAULT_MEASURE,
     GAP_FIGURES,
@@ -275,6 +276,7 @@ def network(request: HttpRequest) -> HttpResponse:
     )
     period_block = None
     casework = None
+    listings = None
     status = 200
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -282,6 +284,7 @@ def network(request: HttpRequest) -> HttpResponse:
             summary=network_period_summary(start=start, end=end), prefix="period"
         )
         casework = casework_block(summary=casework_period_summary(start=start, end=end))
+        listings = listing_verification_for_period(start=start, end=end)
     else:
         status = 400
     context = {
@@ -290,6 +293,7 @@ def network(request: HttpRequest) -> HttpResponse:
         "form": form,
         "period_block": period_block,
         "casework_block": casework,
+        "listings": listings,
         "period_query": _download_query(start=start, end=end) if period_block else "",
         "reports": management_report_list(),
     }

@@ -395,6 +395,7 @@ def _option_row(option: ReferralOption, *, eligible: bool) -> dict[str, Any]:
         "score": option.score,
         "distance": format_distance(option.distance_m),
         "free_slots": option.free_slots,
+        "capacity_status": option.capacity.status if option.capacity else "",
         "reasons": [r.sentence for r in option.reasons],
         "excluded_because": list(option.excluded_because),
     }

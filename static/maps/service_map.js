@@ -6,7 +6,7 @@
 
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var t = JSON.parse(document.getElementById("map-i18n").textContent);
-  var FILTERS = ["category", "age", "territory", "modality", "open_slots"];
+  var FILTERS = ["category", "age", "territory", "modality", "open_slots", "capacity_status"];
   var PER_PAGE = 20;
 
   function el(tag, className, text) {

@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from directory.capacity import CapacityStatus
 from directory.hsds.importer.base import _ImporterBase
 from directory.hsds.importer.merging import Record
 from directory.hsds.importer.report import Json
@@ -236,6 +237,8 @@ class _Writes(_ImporterBase):
             )
         if "typical_duration_weeks" in d:
             values["typical_duration_weeks"] = d["typical_duration_weeks"]
+        if "verified_by" in d:  # Puente's profile: who vouched for it, as shown
+            values["verified_by_label"] = str(d["verified_by"] or "")[:200]
         if "assured_date" in d:
             values["verified_on"] = (
                 parse_date(str(d["assured_date"])) if d["assured_date"] else None
@@ -394,6 +397,7 @@ class _Writes(_ImporterBase):
 
     def write_service_at_locations(self) -> None:
         capacities: dict[uuid.UUID, int] = {}
+        declared: dict[uuid.UUID, Json] = {}
         for rec in self.r.get("service_capacity", {}).values():
             link = _uuid_or_none(rec.data.get("service_at_location_id"))
             if link is None:
@@ -425,6 +429,14 @@ class _Writes(_ImporterBase):
                 )
                 continue
             capacities[link] = capacities.get(link, 0) + int(amount)
+            # Puente's profile: what the provider declared, when Puente cannot derive it.
+            status = rec.data.get("declared_capacity_status")
+            if status in CapacityStatus.values:
+                wait = rec.data.get("declared_wait_days")
+                declared[link] = {
+                    "declared_capacity_status": status,
+                    "declared_wait_days": int(wait) if isinstance(wait, int | float) else None,
+                }
         for rec in self.r.get("service_at_location", {}).values():
             values: Json = {}
             service_id = _uuid_or_none(rec.data.get("service_id"))
@@ -435,6 +447,7 @@ class _Writes(_ImporterBase):
                 values["site_id"] = location_id
             if rec.id in capacities:
                 values["capacity"] = capacities[rec.id]
+            values.update(declared.get(rec.id, {}))
             schedules = self.children("schedule", "service_at_location_id", rec.id)
             if (
                 schedules
