@@ -24,13 +24,12 @@ from waitlists.models import (
     ACTIVE_ENTRY_STATUSES,
     Enrolment,
     EnrolmentStatus,
-    EntryStatus,
     OfferStatus,
     SlotOffer,
     WaitlistEntry,
     WaitlistEventKind,
 )
-from waitlists.services import _event, enrolment_webhook_emit, slot_offer_next
+from waitlists.services import _event, _leave, enrolment_webhook_emit, slot_offer_next
 from webhooks.models import WebhookEvent
 
 # How the enrolment ends when its referral ends without the provider ending it.
@@ -68,16 +67,12 @@ def referral_places_free(*, referral_id: UUID, to_status: str, actor: User | Non
         SlotOffer.objects.filter(entry=entry, status=OfferStatus.PENDING).update(
             status=OfferStatus.DECLINED, answered_at=now, answered_by=actor
         )
-        entry.status = EntryStatus.WITHDRAWN
-        entry.closed_at = now
-        entry.save(update_fields=["status", "closed_at"])
-        _event(
-            kind=WaitlistEventKind.WITHDRAWN,
-            case_id=entry.case_id,
-            service_id=entry.service_id,
-            actor=actor,
+        _leave(
             entry=entry,
+            actor=actor,
+            kind=WaitlistEventKind.WITHDRAWN,
             note=note,
+            move_referral=False,
         )
     for enrolment in (
         enrolments.select_for_update(of=("self",)).select_related("service_at_site").order_by("pk")

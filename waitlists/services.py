@@ -418,11 +418,20 @@ def slot_offer_answer(*, actor: User, offer: SlotOffer, accept: bool, note: str 
     return offer
 
 
-def _leave(*, entry: WaitlistEntry, actor: User | None, kind: str, note: str = "") -> None:
+def _leave(
+    *,
+    entry: WaitlistEntry,
+    actor: User | None,
+    kind: str,
+    note: str = "",
+    move_referral: bool = True,
+) -> None:
+    """Take the entry off its list; ``move_referral=False`` when the referral's own
+    transition is what ends it (``waitlists.releasing``): it must not be moved twice."""
     entry.status = EntryStatus.WITHDRAWN
     entry.closed_at = timezone.now()
     entry.save(update_fields=["status", "closed_at"])
-    referral = entry.referral
+    referral = entry.referral if move_referral else None
     if referral is not None and referral.status == ReferralStatus.WAITING:
         to = (
             ReferralStatus.EXPIRED
