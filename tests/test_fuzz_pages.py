@@ -156,6 +156,13 @@ PATH_VALUES: dict[str, PathValues] = {
     # Webhook subscriptions are not in the world: a made-up id, answered 404 (or 403).
     "subscription_id": lambda w: [str(uuid.UUID(int=9))],
     "assessment_id": lambda w: [str(uuid.UUID(int=9))],
+    # The plan is not in the world: a made-up action and version, answered 404.
+    "action_id": lambda w: [str(uuid.UUID(int=10))],
+    "number": lambda w: ["1"],
+    # A provider's own verification page, read for its real organization; a listing
+    # update the world has none of answers 404, as a made-up one must.
+    "organization_id": lambda w: [str(w.provider_org.pk)],
+    "update_id": lambda w: [str(uuid.UUID(int=11))],
     "domain_code": lambda w: ["seguridad"],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
