@@ -158,7 +158,7 @@ def verification_requests_send(*, now: datetime | None = None) -> int:
     """The periodic job: ask every organization whose listings are due. How many."""
     now = now or timezone.now()
     sent = 0
-    for organization in organization_list_verification_due(today=now.date()):
+    for organization in organization_list_verification_due(today=timezone.localdate(now)):
         try:
             verification_request_issue(organization=organization, now=now)
         except IntegrityError:  # another run asked it in between
@@ -300,7 +300,10 @@ def verification_answer_by_link(
         updates.append(update)
         if not changed:
             _verify_service(
-                service=row.service, by=None, label=_label_for_link(request), on=now.date()
+                service=row.service,
+                by=None,
+                label=_label_for_link(request),
+                on=timezone.localdate(now),
             )
     audit_record(
         action=AuditAction.UPDATE,
@@ -383,7 +386,7 @@ def verification_answer_signed_in(
             by=actor,
             label=_("%(who)s (%(organization)s)")
             % {"who": request.respondent, "organization": organization.name},
-            on=now.date(),
+            on=timezone.localdate(now),
         )
     audit_record(
         action=AuditAction.UPDATE,
@@ -432,7 +435,7 @@ def listing_update_accept(
         service=update.service_at_site.service,
         by=actor,
         label=_label_for_link(update.request),
-        on=update.submitted_at.date(),
+        on=timezone.localdate(update.submitted_at),
     )
     audit_record(
         action=AuditAction.UPDATE,
