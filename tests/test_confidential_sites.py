@@ -329,3 +329,32 @@ def test_a_redacted_copy_cannot_be_saved(world):
     site = site_redact(world["hidden"].site)
     with pytest.raises(ValueError):
         site.save()
+
+
+def test_referral_options_show_a_caseworker_only_the_area_until_accepted(client, world):
+    from cases.services import case_need_add, consent_record
+    from tests.factories import api_client_for
+
+    caseworker = user_with_role(Role.CASEWORKER)
+    case = case_of(caseworker, home=Point(TRUE_POINT.x + 0.001, TRUE_POINT.y, srid=4326))
+    case_need_add(actor=caseworker, case=case, term=world["term"])
+    consent_record(actor=caseworker, case=case, given_by="madre", scopes=["referral"])
+    client.force_login(caseworker)
+    page = client.get(reverse("matching:case_options", args=[case.pk]))
+    assert page.status_code == 200
+    assert "Residencia de protección" in page.content.decode()
+    text = page.content.decode()
+    for number in (str(case.home.x), str(case.home.y)):  # the child's home is theirs
+        text = text.replace(number, "")
+    assert_not_revealed(text, "options page")
+    api = api_client_for(caseworker)
+    data = api.get(reverse("matching-api:case-options", args=[case.pk]))
+    assert data.status_code == 200, data.content[:300]
+    body = data.content.decode()
+    for number in (str(case.home.x), str(case.home.y)):
+        body = body.replace(number, "")
+    assert_not_revealed(body, "options API")
+    hidden = [
+        o for o in data.json()["eligible"] if o["service_at_site_id"] == str(world["hidden"].pk)
+    ]
+    assert hidden and hidden[0]["distance_m"] >= AREA_RADIUS_M
