@@ -185,6 +185,11 @@ class _Writes(_ImporterBase):
                     values.pop("point", None)
                     for key in ("address_1", "city", "region", "postal_code", "country"):
                         values.pop(key, None)
+                else:
+                    values.setdefault("address_1", "Dirección confidencial")
+                    values.setdefault("city", "—")
+                    values["address_1"] = values["address_1"] or "Dirección confidencial"
+                    values["city"] = values["city"] or "—"
             if instance is None and "name" not in values:
                 values["name"] = values.get("address_1", "")
             self.writer.upsert(Site, rec.id, values, record=rec, kind="location")
