@@ -5,6 +5,7 @@ public map shows them as an area; their address is fictional, as every demo addr
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from directory.models import (
     AccessRoute,
@@ -22,7 +23,7 @@ from directory.models import (
     TerritoryLevel,
 )
 
-CONFIDENTIAL_DEMO = [
+CONFIDENTIAL_DEMO: list[dict[str, Any]] = [
     {
         "organization": "Fundación Hogar Los Aromos",
         "email": "contacto@hogarlosaromos.invalid",
