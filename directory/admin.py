@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.selectors import user_is_coordinator
 from directory import admin_imports  # noqa: F401  (registers the import pages)
+from directory.confidential import site_exact_location_read
 from directory.models import (
     AccessRoute,
     Eligibility,
@@ -300,10 +301,20 @@ class SiteAdmin(
     LeafletGeoAdminMixin,
     SimpleHistoryAdmin,
 ):
-    list_display = ("name", "organization", "address_1", "territory")
-    list_filter = ("territory",)
+    list_display = ("name", "organization", "address_1", "territory", "confidential")
+    list_filter = ("territory", "confidential")
     search_fields = ("name", "address_1", "organization__name")
     readonly_fields = ("territory",)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        # The admin shows the exact point: a confidential site's view is audited (the
+        # admin already limits it to coordinators and the site's own provider).
+        site = self.get_object(request, object_id)
+        if site is not None and site.confidential and self.has_view_permission(request, site):
+            site_exact_location_read(user=request.user, site=site, request=request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ServiceAtSite)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from directory.confidential import sites_redact
 from directory.forms import MAX_PER_PAGE, ServiceSearchForm
 from directory.models import ServiceAtSite, Site
 from directory.selectors import SearchHit, SearchPage, service_search, site_list
@@ -198,6 +199,7 @@ class SiteGeoSerializer(GeoFeatureModelSerializer):
             "city",
             "territory",
             "accessibility_notes",
+            "confidential",
         )
 
 
@@ -217,4 +219,5 @@ class SiteGeoView(PaginatedListMixin, APIView):
         params = SiteGeoParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = self.paginate(request, site_list(**params.validated_data))
+        sites_redact(rows)
         return self.paginated_response(SiteGeoSerializer(rows, many=True).data)

@@ -21,6 +21,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.services import user_create
 from directory.category_codes import service_category_codes_refresh
+from directory.demo_confidential import demo_confidential_sites
 from directory.demo_verification import demo_listing_verification
 from directory.models import (
     AccessRoute,
@@ -548,6 +549,7 @@ def demo_municipality_generate(
     summary.services = len(service_rows)
     summary.slots = sum(row.capacity for row in capacity_rows)
     demo_listing_verification(seed=seed)
+    summary.services += len(demo_confidential_sites())  # a residence and a shelter, hidden
 
     if with_users:
         summary.users = _demo_users(orgs=orgs)

@@ -26,7 +26,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from directory.models import ServiceAtSite, ServiceStatus
+from directory.confidential import site_published_point
+from directory.models import ServiceAtSite, ServiceStatus, Site
 from directory.selectors import HEAVY_COLUMNS, territory_descendant_ids
 from directory.selectors.capacity import service_at_site_ids_with_capacity_status
 
@@ -289,7 +290,7 @@ NO_MAX_AGE = 1000
 _INDEX_SQL = """
 SELECT sas.id::text, sv.name, ST_X(s.point_mercator), ST_Y(s.point_mercator),
        coalesce(e.min_age, -1), coalesce(e.max_age, %s), sv.modality, s.territory_id::text,
-       sas.capacity, array_to_string(sv.category_codes, ' ')
+       sas.capacity, array_to_string(sv.category_codes, ' '), s.id::text
 FROM directory_serviceatsite sas
 JOIN directory_service sv ON sv.id = sas.service_id
 JOIN directory_site s ON s.id = sas.site_id
@@ -299,13 +300,30 @@ ORDER BY sv.name, sas.id
 """
 
 
+def _published_mercator(
+    *, site_ids: tuple[str, ...], xs: tuple[float, ...], ys: tuple[float, ...]
+) -> tuple[list[float], list[float]]:
+    """The public map's coordinates: a confidential site at its published area's centre,
+    so no marker, cluster mean or cluster bounds is drawn from its true point."""
+    moved = {
+        str(site.pk): lonlat_to_mercator(*site_published_point(site=site).coords)
+        for site in Site.objects.filter(confidential=True).only("id", "point", "confidential")
+    }
+    new_x, new_y = list(xs), list(ys)
+    for i, site_id in enumerate(site_ids):
+        if site_id in moved:
+            new_x[i], new_y[i] = moved[site_id]
+    return new_x, new_y
+
+
 def service_map_index_build() -> ServiceMapIndex:
     """Read every active service at its site into a ``ServiceMapIndex`` (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(_INDEX_SQL, [NO_MAX_AGE, ServiceStatus.ACTIVE.value])
         rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 10
-    ids, names, xs, ys, low, high, modality, territory, capacity, codes = columns
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 11
+    ids, names, xs, ys, low, high, modality, territory, capacity, codes, site_ids = columns
+    public_x, public_y = _published_mercator(site_ids=site_ids, xs=xs, ys=ys)
     modalities = sorted(set(modality))
     territories = sorted(set(territory))
     modality_of = {m: i for i, m in enumerate(modalities)}
@@ -313,8 +331,8 @@ def service_map_index_build() -> ServiceMapIndex:
     return ServiceMapIndex(
         ids=list(ids),
         names=list(names),
-        x=np.array(xs, dtype=np.float64),
-        y=np.array(ys, dtype=np.float64),
+        x=np.array(public_x, dtype=np.float64),
+        y=np.array(public_y, dtype=np.float64),
         min_age=np.array(low, dtype=np.int16),
         max_age=np.array(high, dtype=np.int16),
         modality=np.array([modality_of[m] for m in modality], dtype=np.int16),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.gates import actor_of, coordinator_required
+from directory.confidential import site_exact_location_read
 from directory.editing import service_area_set, site_move
 from directory.selectors import (
     eligibility_service_area_names,
@@ -60,6 +61,8 @@ def site_edit(request: HttpRequest, site_id: uuid.UUID) -> HttpResponse:
     site = site_edit_get(site_id=site_id)
     if site is None:
         raise Http404
+    if request.method == "GET":  # a coordinator's page: the exact point, audited if secret
+        site_exact_location_read(user=request.user, site=site, request=request)
     form = SiteLocationForm(
         request.POST if request.method == "POST" else None,
         initial={"lat": site.point.y, "lon": site.point.x},

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from directory.confidential import AREA_RADIUS_M, site_exact_location_read, site_redact
 from directory.eligibility import eligibility_sentences
 from directory.models import AccessRoute, Eligibility, ServiceAtSite, ServiceStatus
 from directory.selectors.capacity import CapacityState, service_at_site_capacity_state
@@ -32,6 +34,10 @@ class ServiceCard:
     languages: list[str] = field(default_factory=list)
     capacity: CapacityState | None = None
     verified: VerifiedSince | None = None
+    # A confidential site: "area" when the reader sees only its published area (the
+    # radius in km), "exact" when their role lets them see the point; "" otherwise.
+    confidential: str = ""
+    area_radius_km: int = 0
 
 
 def eligibility_in_words(*, eligibility: Eligibility | None, area_names: list[str]) -> list[str]:
@@ -42,8 +48,13 @@ def eligibility_in_words(*, eligibility: Eligibility | None, area_names: list[st
     return eligibility_sentences(eligibility=eligibility, area_names=area_names)
 
 
-def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
-    """The card of an active service at one site; ``None`` when there is no such thing."""
+def service_card(
+    *, service_at_site_id: UUID, user: Any = None, request: Any = None
+) -> ServiceCard | None:
+    """The card of an active service at one site; ``None`` when there is no such thing.
+
+    A confidential site shows its exact address to ``user`` only if their role needs
+    it (and the view is audited); anyone else reads its approximate area."""
     row = (
         ServiceAtSite.objects.filter(pk=service_at_site_id, service__status=ServiceStatus.ACTIVE)
         .select_related(
@@ -54,6 +65,14 @@ def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
     )
     if row is None:
         return None
+    confidential = ""
+    if row.site.confidential:
+        exact = user is not None and site_exact_location_read(
+            user=user, site=row.site, request=request
+        )
+        confidential = "exact" if exact else "area"
+        if not exact:
+            site_redact(row.site)
     service = row.service
     eligibility = Eligibility.objects.filter(service=service).first()
     area_names = (
@@ -77,6 +96,8 @@ def service_card(*, service_at_site_id: UUID) -> ServiceCard | None:
         languages=list(service.languages),
         capacity=service_at_site_capacity_state(service_at_site=row),
         verified=service_verified_since(service=service),
+        confidential=confidential,
+        area_radius_km=round(AREA_RADIUS_M / 1000),
     )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import user_roles
+from directory.confidential import sites_redact
 from directory.forms import ServiceSearchForm
 from directory.selectors import service_search, territory_list_for_map
 from directory.tiles import BBox
@@ -112,6 +113,7 @@ def service_map_list_data(request: HttpRequest) -> JsonResponse:
         page=form.cleaned_data.get("page") or 1,
         per_page=form.cleaned_data.get("per_page") or 20,
     )
+    sites_redact(row.site for row in result.rows)
     items = [
         {
             "id": str(row.pk),
@@ -137,7 +139,7 @@ def service_card_page(request: HttpRequest, service_at_site_id: uuid.UUID) -> Ht
     """What, who, where, when, how to access, who may come, free slots; printable.
 
     ``?fragment=1`` returns the card alone, for the map's popup."""
-    card = service_card(service_at_site_id=service_at_site_id)
+    card = service_card(service_at_site_id=service_at_site_id, user=request.user, request=request)
     if card is None:
         raise Http404
     template = (

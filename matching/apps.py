@@ -15,6 +15,11 @@ class MatchingConfig(AppConfig):
         from matching.receivers import receivers_connect
 
         receivers_connect()
+        from directory.confidential import EXACT_LOCATION_GRANTS
+        from matching.confidential import referral_grants_exact_location
+
+        if referral_grants_exact_location not in EXACT_LOCATION_GRANTS:
+            EXACT_LOCATION_GRANTS.append(referral_grants_exact_location)
         audit_case_resolver_register(
             record_type=AuditRecordType.REFERRAL,
             resolver=resolver_from_queryset(

@@ -10,8 +10,9 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import MultiPoint, Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from directory.confidential import confidential_site_ids_within
 from directory.models import (
     SEARCH_CONFIG,
     Organization,
@@ -81,13 +82,16 @@ def hsds_service_filter(
         qs = qs.filter(last_modified__gte=modified_after)
     if postcode:
         qs = qs.filter(
-            id__in=ServiceAtSite.objects.filter(site__postal_code__iexact=postcode).values(
-                "service_id"
-            )
+            id__in=ServiceAtSite.objects.filter(
+                site__postal_code__iexact=postcode, site__confidential=False
+            ).values("service_id")
         )
     if point is not None:
         nearest = (
-            ServiceAtSite.objects.filter(service_id=OuterRef("pk"))
+            # A confidential site's true distance is never published (nor ranks the
+            # service, which would publish it as well): the service is measured from
+            # its ordinary sites, and one at confidential sites alone comes last.
+            ServiceAtSite.objects.filter(service_id=OuterRef("pk"), site__confidential=False)
             .annotate(d=Distance("site__point", point))
             .order_by("d")
             .values("d")[:1]
@@ -95,11 +99,11 @@ def hsds_service_filter(
         qs = qs.filter(service_at_sites__isnull=False).annotate(distance=Subquery(nearest))
         if radius_m is not None:
             qs = qs.filter(
-                id__in=ServiceAtSite.objects.filter(
-                    site__point__dwithin=(point, D(m=radius_m))
-                ).values("service_id")
+                id__in=ServiceAtSite.objects.filter(_within(point=point, radius_m=radius_m)).values(
+                    "service_id"
+                )
             )
-        qs = qs.distinct().order_by("distance", "name", "id")
+        qs = qs.distinct().order_by(F("distance").asc(nulls_last=True), "name", "id")
     return qs
 
 
@@ -143,11 +147,13 @@ def service_at_site_search(
             | Q(site__last_modified__gte=modified_after)
         )
     if postcode:
-        qs = qs.filter(site__postal_code__iexact=postcode)
+        qs = qs.filter(site__postal_code__iexact=postcode, site__confidential=False)
     if point is not None:
+        # Ranked by the true point; a confidential site's distance is published coarse
+        # (directory.confidential.public_distance_m, in the view).
         qs = qs.annotate(distance=Distance("site__point", point))
         if radius_m is not None:
-            qs = qs.filter(site__point__dwithin=(point, D(m=radius_m)))
+            qs = qs.filter(_within(point=point, radius_m=radius_m))
         qs = qs.order_by("distance", "service__name", "id")
     return qs
 
@@ -197,6 +203,14 @@ def hsds_service_list(
     )
 
 
+def _within(*, point: Point, radius_m: float) -> Q:
+    """Services at sites within ``radius_m``: a confidential site by its published
+    centre, or shrinking radii would find its true distance."""
+    return Q(site__confidential=False, site__point__dwithin=(point, D(m=radius_m))) | Q(
+        site_id__in=confidential_site_ids_within(near=point, radius_m=radius_m)
+    )
+
+
 def hsds_postcode_centroid(*, postcode: str) -> Point | None:
     """The centroid of the sites with this postcode: where HSDS's ``proximity`` counts from.
 
@@ -204,7 +218,9 @@ def hsds_postcode_centroid(*, postcode: str) -> Point | None:
     evidence of where a postcode lies. None when no site has it.
     """
     points = list(
-        Site.objects.filter(postal_code__iexact=postcode.strip()).values_list("point", flat=True)
+        Site.objects.filter(postal_code__iexact=postcode.strip(), confidential=False).values_list(
+            "point", flat=True
+        )
     )
     if not points:
         return None

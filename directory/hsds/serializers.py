@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from directory.capacity import CapacityStatus
+from directory.confidential import AREA_RADIUS_M, site_published_point
 from directory.eligibility import eligibility_sentences
 from directory.models import (
     Eligibility,
@@ -155,15 +156,26 @@ def organization_to_hsds(
 
 
 def location_to_hsds(site: Site, *, full: bool = True) -> Json:
+    """A site as an HSDS location. A confidential one is redacted (Puente profile): its
+    coordinates are the published area's centre, ``approximate_radius`` metres around
+    it, and it has no address."""
+    centre = site_published_point(site=site)
     obj: Json = {
         "id": str(site.id),
         "location_type": "physical",
         "organization_id": str(site.organization_id),
         "name": site.name,
         "description": site.description,
-        "latitude": site.point.y,
-        "longitude": site.point.x,
+        "latitude": centre.y,
+        "longitude": centre.x,
     }
+    if site.confidential:
+        obj["redacted"] = True
+        obj["approximate_radius"] = AREA_RADIUS_M
+        if full:
+            obj["addresses"] = []
+            obj["accessibility"] = _accessibility(site)
+        return obj
     if full:
         obj["addresses"] = [
             {
@@ -178,18 +190,22 @@ def location_to_hsds(site: Site, *, full: bool = True) -> Json:
                 "address_type": "physical",
             }
         ]
-        obj["accessibility"] = (
-            [
-                {
-                    "id": derived_id(site.id, "accessibility"),
-                    "location_id": str(site.id),
-                    "description": site.accessibility_notes,
-                }
-            ]
-            if site.accessibility_notes
-            else []
-        )
+        obj["accessibility"] = _accessibility(site)
     return obj
+
+
+def _accessibility(site: Site) -> list[Json]:
+    return (
+        [
+            {
+                "id": derived_id(site.id, "accessibility"),
+                "location_id": str(site.id),
+                "description": site.accessibility_notes,
+            }
+        ]
+        if site.accessibility_notes
+        else []
+    )
 
 
 # --- service --------------------------------------------------------------------

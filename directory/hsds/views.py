@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from directory.confidential import public_distance_m
 from directory.hsds import queries
 from directory.hsds.schemas import HSDS_VERSION, OPENAPI_URL, profile_files, profile_patch
 from directory.hsds.serializers import (
@@ -328,10 +329,14 @@ def _one(raw_id: str, get: Callable[[uuid.UUID], M | None]) -> M:
     return obj
 
 
-def _with_distance(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _with_distance(obj: Any, data: dict[str, Any], *, near: Point | None = None) -> dict[str, Any]:
     distance = getattr(obj, "distance", None)
     if distance is not None:
-        data["distance"] = round(distance.m, 1)
+        site = getattr(obj, "site", None)
+        if site is not None and site.confidential and near is not None:
+            data["distance"] = public_distance_m(site=site, near=near, true_distance_m=distance.m)
+        else:
+            data["distance"] = round(distance.m, 1)
     return data
 
 
@@ -496,11 +501,12 @@ class OrganizationDetailView(HsdsView):
 class ServiceAtLocationListView(HsdsView):
     @_hsds_list("service_at_locations", _FILTERS)
     def get(self, request: Request) -> HttpResponseBase:
-        qs = queries.hsds_service_at_site_list(**_filters(request))
+        filters = _filters(request)
+        qs = queries.hsds_service_at_site_list(**filters)
 
         def item(link: Any) -> dict[str, Any]:
             data = service_at_location_to_hsds(link, full=False, with_service=True)
-            return _with_distance(link, data)
+            return _with_distance(link, data, near=filters.get("point"))
 
         def prepare(page: list[Any]) -> None:
             capacity_states_attach(services=[link.service for link in page])

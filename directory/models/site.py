@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
@@ -47,6 +48,17 @@ class Site(models.Model):
     # geography=True: distance lookups (D(m=...)) are in metres on the spheroid.
     point = models.PointField(_("location"), srid=4326, geography=True)
     accessibility_notes = models.TextField(_("accessibility"), blank=True)
+    # A protection residence, a shelter: the public sees an approximate area and a
+    # contact, never the address or the point (directory/confidential.py).
+    confidential = models.BooleanField(
+        _("confidential location"),
+        default=False,
+        help_text=_(
+            "The public sees only an approximate area (2 km) and the contact; the address "
+            "and the point are shown only to the roles that need them, and every view is "
+            "audited."
+        ),
+    )
     territory = models.ForeignKey(
         Territory,
         on_delete=models.PROTECT,
@@ -77,6 +89,11 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} — {self.address_1}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_redacted", False):
+            raise ValueError("A redacted (public) copy of a confidential site cannot be saved.")
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.point is None:

@@ -36,6 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from directory.confidential import confidential_site_ids_within, public_distance_m, site_redact
 from directory.models import (
     ANY_CATEGORY,
     MAX_AGE_YEARS,
@@ -468,7 +469,19 @@ def service_search(
         if near.srid is None:
             near = Point(near.x, near.y, srid=4326)
         if radius_m is not None:
-            entries = entries.filter(service_at_site__site__point__dwithin=(near, D(m=radius_m)))
+            # A confidential site is within the radius when its published centre is:
+            # the true point would let shrinking radii find its exact distance.
+            entries = entries.filter(
+                Q(
+                    service_at_site__site__confidential=False,
+                    service_at_site__site__point__dwithin=(near, D(m=radius_m)),
+                )
+                | Q(
+                    service_at_site__site_id__in=confidential_site_ids_within(
+                        near=near, radius_m=radius_m
+                    )
+                )
+            )
         ids = _nearest_entry_ids(
             entries,
             code=code,
@@ -511,6 +524,14 @@ def service_search(
                 _corrected_from=text,
             )
     rows = _search_page_rows(ids=ids, near=near, category_code=category_code)[:per_page]
+    for row in rows:  # a public answer: confidential sites as their published area
+        if near is not None and row.site.confidential:
+            row.distance_m = public_distance_m(  # type: ignore[attr-defined]
+                site=row.site,
+                near=near,
+                true_distance_m=row.distance_m,  # type: ignore[attr-defined]
+            )
+        site_redact(row.site)
     capacities = service_at_site_capacity_states(service_at_sites=rows)  # one call per page
     hits = [
         SearchHit(

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import Membership, Role, User
 from directory.demo import demo_municipality_generate
+from directory.demo_confidential import CONFIDENTIAL_DEMO
 from directory.models import (
     Modality,
     Organization,
@@ -47,8 +48,10 @@ def wipe() -> None:
 
 def test_the_demo_has_the_promised_size():
     summary = demo_municipality_generate(seed=1)
-    assert summary.services == Service.objects.count() == 120
-    assert Organization.objects.count() == 30
+    # With the residence and the shelter at their confidential sites, each its own.
+    assert summary.services == Service.objects.count() == 120 + len(CONFIDENTIAL_DEMO)
+    assert Organization.objects.count() == 30 + len(CONFIDENTIAL_DEMO)
+    assert Site.objects.filter(confidential=True).count() == len(CONFIDENTIAL_DEMO)
     assert Territory.objects.filter(level=TerritoryLevel.SECTOR).count() == 10
     assert all(t.child_population > 0 for t in Territory.objects.all())
 
@@ -109,7 +112,7 @@ def test_the_demo_scales_territories_as_asked():
 
 def test_the_demo_spreads_exactly_the_sites_asked_for():
     demo_municipality_generate(seed=1, services=40, organizations=10, sites=35, with_users=False)
-    assert Site.objects.count() == 35
+    assert Site.objects.count() == 35 + len(CONFIDENTIAL_DEMO)
     assert Organization.objects.filter(sites__isnull=True).count() == 0
 
 

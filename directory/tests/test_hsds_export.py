@@ -15,6 +15,7 @@ from django.utils import translation
 from jsonschema import Draft202012Validator
 
 from directory.demo import demo_municipality_generate
+from directory.demo_confidential import CONFIDENTIAL_DEMO
 from directory.hsds.exporter import datapackage_files, hsds_documents, hsds_export
 from directory.hsds.importer import hsds_import
 from directory.hsds.schemas import validation_errors
@@ -79,7 +80,7 @@ def comparable(documents: dict) -> dict:
 
 def test_every_exported_document_validates_against_the_hsds_and_profile_schemas(demo):
     documents = hsds_documents()
-    assert len(documents["services.json"]) == 30
+    assert len(documents["services.json"]) == 30 + len(CONFIDENTIAL_DEMO)
     for name, items in documents.items():
         assert items, name
         for item in items:
@@ -110,11 +111,18 @@ def test_the_datapackage_has_every_hsds_table_with_valid_rows(demo):
             errors = [e.message for e in validator.iter_errors(typed)]
             assert errors == [], (layout.path, number, errors)
     services = list(csv.DictReader(io.StringIO(files["services.csv"])))
-    assert len(services) == 30
+    assert len(services) == 30 + len(CONFIDENTIAL_DEMO)
     assert json.loads(services[0]["eligibility"])["service_area"] is not None
 
 
+def without_confidential_sites() -> None:
+    """A redacted location never exports its point or address, so it cannot be read back
+    into an *empty* directory as it was (docs/confidential-sites.md, known limits)."""
+    Site.objects.update(confidential=False)
+
+
 def test_the_json_export_round_trips_to_the_same_document(demo, tmp_path):
+    without_confidential_sites()
     before = hsds_documents()
     hsds_export(output=tmp_path / "out", format="json")
     flush_directory()
@@ -125,6 +133,7 @@ def test_the_json_export_round_trips_to_the_same_document(demo, tmp_path):
 
 
 def test_the_csv_datapackage_round_trips_to_the_same_document(demo, tmp_path):
+    without_confidential_sites()
     before = hsds_documents()
     hsds_export(output=tmp_path / "out", format="csv")
     flush_directory()
@@ -148,10 +157,11 @@ def test_the_command_writes_json_and_the_datapackage(demo, tmp_path):
     assert {"services.json", "organizations.json", "datapackage"} <= names
     assert (tmp_path / "out" / "datapackage" / "datapackage.json").exists()
     services = json.loads((tmp_path / "out" / "services.json").read_text())
-    assert len(services) == 30
+    assert len(services) == 30 + len(CONFIDENTIAL_DEMO)
 
 
 def test_the_export_zip_is_public_and_holds_both_forms(demo, client, tmp_path):
+    without_confidential_sites()
     response = client.get(reverse("directory:hsds:export_zip"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -168,4 +178,4 @@ def test_the_export_zip_is_public_and_holds_both_forms(demo, client, tmp_path):
     flush_directory()
     report = hsds_import(path=zipped)
     assert report.ok, "\n".join(map(str, report.errors))
-    assert Service.objects.count() == 30
+    assert Service.objects.count() == 30 + len(CONFIDENTIAL_DEMO)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction, AuditRecordType
 from matching.api.common import audit, case_or_404
+from matching.confidential import options_redact_for
 from matching.options import referral_options
 from matching.selectors import case_need_get
 
@@ -68,6 +69,7 @@ class CaseOptionsView(APIView):
             if need is None:
                 raise serializers.ValidationError({"need": ["That need is not in this case."]})
         options = referral_options(case=case, need=need, limit=params.validated_data["limit"])
+        options_redact_for(user=request.user, options=options, home=case.home)
         audit(request, AuditAction.READ, AuditRecordType.CASE, case, case)
         return Response(CaseOptionsSerializer(options).data)
 

@@ -42,6 +42,7 @@ from cases.services.intake import report_case_initial, report_convert
 from cases.views import case_or_404
 from cases.views.intake import report_converted_audit, report_to_convert_or_404
 from directory.selectors import format_distance
+from matching.confidential import options_redact_for
 from matching.forms import (
     HOME_FIELDS,
     AlertAnswerForm,
@@ -416,6 +417,7 @@ def _render_options(
 ) -> HttpResponse:
     has_consent = case_consent_for(case=case) is not None
     is_open = case.status == CaseStatus.OPEN
+    options_redact_for(user=request.user, options=options, home=case.home)
     audit_record(
         request=request,
         action=AuditAction.READ,

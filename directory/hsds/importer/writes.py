@@ -176,6 +176,20 @@ class _Writes(_ImporterBase):
                     for a in accessibility
                 ).strip()
             instance = Site.objects.filter(pk=rec.id).first()
+            if d.get("redacted") is True:
+                # A redacted (confidential) location publishes an area, not its place:
+                # a site Puente holds keeps its own point and address; a new one starts
+                # at the area's centre, confidential, for its provider to place.
+                values["confidential"] = True
+                if instance is not None:
+                    values.pop("point", None)
+                    for key in ("address_1", "city", "region", "postal_code", "country"):
+                        values.pop(key, None)
+                else:
+                    values.setdefault("address_1", "Dirección confidencial")
+                    values.setdefault("city", "—")
+                    values["address_1"] = values["address_1"] or "Dirección confidencial"
+                    values["city"] = values["city"] or "—"
             if instance is None and "name" not in values:
                 values["name"] = values.get("address_1", "")
             self.writer.upsert(Site, rec.id, values, record=rec, kind="location")
