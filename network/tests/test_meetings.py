@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail  # noqa: F401  (the outbox of convening)
 from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditAction, AuditEntry, AuditRecordType
 from cases.models import (
-    CaseClosure,
     CaseCloseReason,
+    CaseClosure,
     ConsentScope,
     FollowUp,
     FollowUpKind,
@@ -312,7 +312,7 @@ def test_reading_the_minutes_is_audited_and_carries_codes_only(world: dict[str, 
     body = page.content.decode()
     assert world["shared"].code in body
     assert "&lt;b&gt;texto&lt;/b&gt;" in body
-    assert "@media print" in open("static/network/network.css").read()
+    assert "@media print" in Path("static/network/network.css").read_text()
     assert AuditEntry.objects.filter(
         user=world["coord"], action=AuditAction.EXPORT, record_type=AuditRecordType.MEETING
     ).exists()
