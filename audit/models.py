@@ -59,6 +59,7 @@ class AuditRecordType(models.TextChoices):
     CASE_PLAN = "case_plan", _("Integrated plan")
     LISTING_VERIFICATION = "listing_verification", _("Listing verification")
     CONFIDENTIAL_SITE = "confidential_site", _("Confidential site location")
+    MEETING = "meeting", _("Case-review meeting")
 
 
 class AppendOnlyError(Exception):

@@ -17,6 +17,7 @@ Place button does it: ``waitlists`` registers its ``referral_place`` here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from uuid import UUID
 
 FreeSlotsProvider = Callable[..., dict[UUID, int]]
@@ -69,3 +70,20 @@ def referral_places_releaser_register(*, releaser: PlacesReleaser) -> None:
 def referral_places_release(*, referral_id: UUID, to_status: str, actor: object) -> None:
     if _places_releaser:
         _places_releaser[0](referral_id=referral_id, to_status=to_status, actor=actor)
+
+
+# The task list (``/tareas/``) shows sections the apps above add: ``network`` adds the
+# agreements of case-review meetings its user's organizations own. A provider takes
+# ``user`` and ``today`` and returns a dict with ``id``, ``title``, ``empty``, ``count``
+# and ``rows`` (each row: ``link``, ``code``, ``text``, ``due_on``, ``overdue``).
+TaskSection = Callable[..., dict[str, Any]]
+
+_task_sections: dict[str, TaskSection] = {}
+
+
+def task_section_register(*, provider: TaskSection) -> None:
+    _task_sections[f"{provider.__module__}.{provider.__qualname__}"] = provider
+
+
+def task_sections(**kwargs: object) -> list[dict[str, Any]]:
+    return [provider(**kwargs) for provider in _task_sections.values()]

@@ -159,6 +159,10 @@ PATH_VALUES: dict[str, PathValues] = {
     # The plan is not in the world: a made-up action and version, answered 404.
     "action_id": lambda w: [str(uuid.UUID(int=10))],
     "number": lambda w: ["1"],
+    # Meetings are not in the world: made-up ids, answered 404 (or 405 to a GET).
+    "meeting_id": lambda w: [str(uuid.UUID(int=11))],
+    "item_id": lambda w: [str(uuid.UUID(int=12))],
+    "agreement_id": lambda w: [str(uuid.UUID(int=13))],
     # A provider's own verification page, read for its real organization; a listing
     # update the world has none of answers 404, as a made-up one must.
     "organization_id": lambda w: [str(w.provider_org.pk)],

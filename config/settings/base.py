@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cases",
     "matching",
     "waitlists",
+    "network",
     "gaps",
     "maps",
     "audit",
@@ -395,6 +396,8 @@ CASE_FOLLOW_UP_MONTHS_HIGHER_RISK = int(os.environ.get("CASE_FOLLOW_UP_MONTHS_HI
 MATCHING_PRIORITY_WRITERS = int(os.environ.get("MATCHING_PRIORITY_WRITERS", "2"))
 # How long a family has to answer the offer of a freed slot before it goes to the next.
 WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
+# Case-review meetings propose the children waiting for a slot longer than this.
+MEETING_WAIT_DAYS = int(os.environ.get("MEETING_WAIT_DAYS", "90"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

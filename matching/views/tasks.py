@@ -31,6 +31,7 @@ from cases.selectors_plan import (
     plan_reviews_due_for_user,
     plans_to_approve_for_user,
 )
+from matching.hooks import task_sections
 from matching.selectors import referral_list_overdue_for_case_team
 
 # A contact due within this many days is on the list, so a week can be planned.
@@ -62,15 +63,18 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "plan_reviews": (plan_reviews.count(), list(plan_reviews[:ROWS_SHOWN])),
         "plans_to_approve": (plans_to_approve.count(), list(plans_to_approve[:ROWS_SHOWN])),
     }
+    extra = task_sections(user=request.user, today=today)
     audit_list(
         request,
         record_type=AuditRecordType.CASE,
-        count=sum(len(rows) for _count, rows in sections.values()),
+        count=sum(len(rows) for _count, rows in sections.values())
+        + sum(len(section["rows"]) for section in extra),
     )
     context = {
         "today": today,
         "horizon": FOLLOW_UP_HORIZON_DAYS,
         "rows_shown": ROWS_SHOWN,
+        "extra_sections": extra,
         **{name: rows for name, (_count, rows) in sections.items()},
         **{f"{name}_count": count for name, (count, _rows) in sections.items()},
     }
