@@ -58,6 +58,7 @@ class AuditRecordType(models.TextChoices):
     ASSESSMENT = "assessment", _("Assessment")
     CASE_PLAN = "case_plan", _("Integrated plan")
     LISTING_VERIFICATION = "listing_verification", _("Listing verification")
+    FAMILY = "family", _("Family")
 
 
 class AppendOnlyError(Exception):
