@@ -124,7 +124,7 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 
 
 class StartSerializer(serializers.Serializer[Any]):
-    accompanist = serializers.UUIDField()
+    accompanist = serializers.IntegerField(min_value=1)
     intensity = serializers.ChoiceField(choices=AccompanimentIntensity.choices)
     started_on = serializers.DateField(required=False, allow_null=True, default=None)
 

@@ -101,11 +101,11 @@ def _audit(request: HttpRequest, family: Family, action: str, detail: str) -> No
 
 def _tell(request: HttpRequest, form: forms.Form, error: ValidationError) -> None:
     """Each message of the service, named by the field's label."""
-    for field, errors in getattr(error, "error_dict", {"": error.error_list}).items():
+    named = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    for field, texts in named.items():
         label = form.fields[field].label if field in form.fields else ""
-        for item in errors:
-            for text in item.messages:
-                messages.error(request, f"{label}: {text}" if label else text)
+        for text in texts:
+            messages.error(request, f"{label}: {text}" if label else text)
 
 
 def _tell_form(request: HttpRequest, form: forms.Form) -> None:
