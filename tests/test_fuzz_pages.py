@@ -157,6 +157,9 @@ PATH_VALUES: dict[str, PathValues] = {
     "subscription_id": lambda w: [str(uuid.UUID(int=9))],
     "assessment_id": lambda w: [str(uuid.UUID(int=9))],
     "domain_code": lambda w: ["seguridad"],
+    # Families are not in the world: made-up ids, answered 404 (their tests use real ones).
+    "family_id": lambda w: [str(uuid.UUID(int=10))],
+    "goal_id": lambda w: [str(uuid.UUID(int=11))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }
