@@ -60,6 +60,7 @@ class AuditRecordType(models.TextChoices):
     LISTING_VERIFICATION = "listing_verification", _("Listing verification")
     CONFIDENTIAL_SITE = "confidential_site", _("Confidential site location")
     MEETING = "meeting", _("Case-review meeting")
+    FAMILY = "family", _("Family")
 
 
 class AppendOnlyError(Exception):

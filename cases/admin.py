@@ -19,11 +19,14 @@ from accounts.gates import actor_of
 from accounts.models import Role
 from accounts.selectors import user_has_role, user_is_coordinator
 from cases.models import (
+    AccompanimentCriteria,
     AdmissibilityCriterion,
     AssessmentDomain,
     AssessmentInstrument,
     AssessmentItem,
     CasePlanVersion,
+    Family,
+    FamilyAccompaniment,
 )
 from cases.selectors_assessment import instrument_export
 from cases.services.assessment import (
@@ -249,3 +252,75 @@ class CasePlanVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- the family and family accompaniment ----------------------------------------------
+
+
+@admin.register(AccompanimentCriteria)
+class AccompanimentCriteriaAdmin(_CoordinatorOnly, admin.ModelAdmin):
+    """The coordinator's entry criteria for family accompaniment: one row."""
+
+    list_display = [
+        "__str__",
+        "min_open_children",
+        "min_risk_level",
+        "min_alerts",
+        "alert_window_days",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return user_is_coordinator(user=request.user) and not AccompanimentCriteria.objects.exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_is_coordinator(user=request.user)
+
+
+class _ReadOnly:
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_has_role(user=request.user, roles=_INSTRUMENT_READERS)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Family)
+class FamilyAdmin(_ReadOnly, admin.ModelAdmin):
+    """Families by code, with how many children and caregivers: no names, no words (the
+    family's page shows those to the children's teams, audited)."""
+
+    list_display = ["code", "created", "children_count", "caregivers_count"]
+    search_fields = ["code"]
+    fields = ("code", "created", "anonymised_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("children"))
+    def children_count(self, obj: Family) -> int:
+        return obj.children.count()
+
+    @admin.display(description=_("caregivers"))
+    def caregivers_count(self, obj: Family) -> int:
+        return obj.caregivers.count()
+
+
+@admin.register(FamilyAccompaniment)
+class FamilyAccompanimentAdmin(_ReadOnly, admin.ModelAdmin):
+    """Accompaniments by family code, intensity and exit, read only, without the words."""
+
+    list_display = ["family", "organization", "intensity", "started_on", "ended_on", "exit_reason"]
+    list_filter = ["intensity", "exit_reason"]
+    search_fields = ["family__code"]
+    fields = ("family", "organization", "intensity", "started_on", "ended_on", "exit_reason")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FamilyAccompaniment]:
+        return super().get_queryset(request).select_related("family", "organization")

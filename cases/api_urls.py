@@ -1,6 +1,13 @@
 from django.urls import path
 
-from cases import api, api_urls_assessment, api_urls_intake, api_urls_plan, api_urls_team
+from cases import (
+    api,
+    api_urls_assessment,
+    api_urls_family,
+    api_urls_intake,
+    api_urls_plan,
+    api_urls_team,
+)
 
 app_name = "cases-api"
 
@@ -28,4 +35,5 @@ urlpatterns += (
     + api_urls_team.urlpatterns
     + api_urls_assessment.urlpatterns
     + api_urls_plan.urlpatterns
+    + api_urls_family.urlpatterns
 )

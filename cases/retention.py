@@ -6,7 +6,8 @@ with the provider, the reason for sending without consent, the provider's feedba
 referral and waitlist event notes, who gave consent, the words of a closure's reason,
 verification and reopening, of a follow-up, of an admissibility or route decision, of
 the case's reports and their outreach findings, of a reassignment, a transfer and
-its answer, of partners' progress reports, and of an assessment's domain notes,
+its answer, of partners' progress reports, of a family's caregivers, goals and
+accompaniment sessions (once every child's case is anonymised), and of an assessment's domain notes,
 repeat reasons and override reason; case notes, the duplicate key and
 reports' documents are deleted; dismissed reports go the same way once past
 retention). What is coarsened: the birth date to 1 July of its year (age bands still
@@ -61,6 +62,7 @@ from cases.models import (
     Report,
     RouteDecision,
 )
+from cases.services.family import family_anonymise_for_cases
 from cases.services.intake import reports_anonymise, reports_anonymise_expired
 from cases.signals import cases_anonymising
 
@@ -137,6 +139,10 @@ def _anonymise_batch(*, now: datetime, batch_size: int) -> int:
     PlanAgreement.objects.filter(version__case_id__in=ids).update(
         participants="", child_view="", family_view=""
     )
+    # The family: once every child's case is anonymised, the caregivers' names and notes,
+    # the family plan's goals and the accompaniment's words go; relationships, dates,
+    # progress and exits stay.
+    family_anonymise_for_cases(case_ids=ids)
     # The front door: the duplicate key goes with the identity, reports lose their text.
     CaseDuplicateKey.objects.filter(case_id__in=ids).delete()
     reports_anonymise(reports=Report.objects.filter(case_id__in=ids), now=now)

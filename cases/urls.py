@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import urls_assessment, urls_intake, urls_plan, urls_team, views
+from cases import urls_assessment, urls_family, urls_intake, urls_plan, urls_team, views
 
 app_name = "cases"
 
@@ -49,4 +49,5 @@ urlpatterns += (
     + urls_team.urlpatterns
     + urls_assessment.urlpatterns
     + urls_plan.urlpatterns
+    + urls_family.urlpatterns
 )

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from cases.models import (
+    AccompanimentIntensity,
     Admissibility,
     AlertType,
     Case,
@@ -35,6 +36,14 @@ from cases.models import (
 )
 from cases.services import alert_raise, consent_record
 from cases.services.closure import case_closure_request
+from cases.services.family import (
+    accompaniment_session_log,
+    accompaniment_start,
+    caregiver_add,
+    family_child_link,
+    family_create,
+    family_goal_add,
+)
 from cases.services.follow_up import follow_up_schedule
 from cases.services.intake import report_register
 from cases.services.notes import case_note_write
@@ -344,6 +353,59 @@ def _closed_and_reopened(cast: _Cast, summary: DemoStagesSummary) -> None:
     summary.stages["reopened by a new alert"] = closed[0].code
 
 
+def _families(cast: _Cast, pick: _Pick, summary: DemoStagesSummary) -> None:
+    """A family with two siblings and its plan, and an accompanied family of two
+    children with two visits logged (issue 15)."""
+    siblings = [pick.first(_admitted), pick.first(_admitted)]
+    if None in siblings:
+        return
+    first, second = siblings
+    assert first is not None and second is not None
+    family = family_create(actor=cast.caseworker, case=first)
+    family_child_link(actor=cast.caseworker, case=second, family_code=family.code)
+    caregiver_add(actor=cast.caseworker, family=family, relationship="mother")
+    caregiver_add(actor=cast.caseworker, family=family, relationship="grandparent")
+    family_goal_add(
+        actor=cast.caseworker, family=family, description="Asistencia regular de ambos a la escuela"
+    )
+    summary.stages["family with siblings"] = family.code
+    pair = [pick.first(_admitted), pick.first(_admitted)]
+    if None in pair:
+        return
+    one, other = pair
+    assert one is not None and other is not None
+    accompanied = family_create(actor=cast.caseworker, case=one)
+    family_child_link(actor=cast.caseworker, case=other, family_code=accompanied.code)
+    caregiver_add(actor=cast.caseworker, family=accompanied, relationship="father")
+    goal = family_goal_add(
+        actor=cast.caseworker,
+        family=accompanied,
+        description="Rutinas de cuidado y crianza positiva en el hogar",
+    )
+    today = timezone.localdate()
+    accompaniment = accompaniment_start(
+        actor=cast.caseworker,
+        family=accompanied,
+        accompanist=cast.caseworker,
+        intensity=AccompanimentIntensity.FORTNIGHTLY,
+        started_on=today - timedelta(days=30),
+    )
+    for days, progress, step in (
+        (28, 2, "Acordar horarios con el padre"),
+        (14, 3, "Visita con ambos NNA presentes"),
+    ):
+        accompaniment_session_log(
+            actor=cast.caseworker,
+            accompaniment=accompaniment,
+            held_on=today - timedelta(days=days),
+            participants="Padre y los dos NNA",
+            progress=progress,
+            goal_ids=[goal.pk],
+            next_step=step,
+        )
+    summary.stages["family in accompaniment"] = accompanied.code
+
+
 @transaction.atomic
 def demo_stages_load() -> DemoStagesSummary:
     """Bring the drawn cases to every stage; a summary of which case shows which."""
@@ -359,5 +421,6 @@ def demo_stages_load() -> DemoStagesSummary:
     _in_follow_up(cast, pick, summary)
     _closure_waiting(cast, pick, summary)
     _transfer_waiting(cast, pick, summary)
+    _families(cast, pick, summary)
     _closed_and_reopened(cast, summary)
     return summary

@@ -168,6 +168,9 @@ PATH_VALUES: dict[str, PathValues] = {
     "organization_id": lambda w: [str(w.provider_org.pk)],
     "update_id": lambda w: [str(uuid.UUID(int=11))],
     "domain_code": lambda w: ["seguridad"],
+    # Families are not in the world: made-up ids, answered 404 (their tests use real ones).
+    "family_id": lambda w: [str(uuid.UUID(int=10))],
+    "goal_id": lambda w: [str(uuid.UUID(int=11))],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
 }

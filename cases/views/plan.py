@@ -36,6 +36,7 @@ from cases.forms_plan import (
 )
 from cases.models import Case, CasePlan, CasePlanVersion, CaseStatus, PlanStatus
 from cases.selectors import case_get_for_case_team
+from cases.selectors_family import family_summary_for_case
 from cases.selectors_plan import (
     PLAN_READERS,
     PLAN_WRITERS,
@@ -193,6 +194,7 @@ def _render_plan(
         and version.status == PlanStatus.AWAITING_APPROVAL,
         "today": timezone.localdate(),
         "PlanStatus": PlanStatus,
+        "family_summary": family_summary_for_case(user=request.user, case=case),
         **_forms_for(request, case, version, access),
         **(bound or {}),
     }

@@ -24,6 +24,7 @@ from accounts.models import Role
 from audit.models import AuditAction, AuditRecordType
 from audit.selectors import audit_entries_for_case
 from audit.services import audit_list, audit_record, audit_refused
+from cases.forms_family import FamilyLinkForm
 from cases.models import (
     Admissibility,
     AlertStatus,
@@ -35,6 +36,7 @@ from cases.models import (
     VulnerabilityFactor,
 )
 from cases.selectors import case_consent_for, case_team_organization_ids
+from cases.selectors_family import family_summary_for_case
 from cases.selectors_intake import case_duplicates_for_case
 from cases.selectors_plan import plan_summary_for_case
 from cases.services import alert_acknowledge, case_create, case_need_add, consent_record
@@ -218,6 +220,8 @@ def _render_case(
         "components": case_priority_explain(case=case),
         "plan": case_plan(case=case),
         "integrated_plan": plan_summary_for_case(case=case, today=timezone.localdate()),
+        "family_summary": family_summary_for_case(user=request.user, case=case),
+        "family_forms": {"link": FamilyLinkForm(auto_id="id_family_%s")},
         "unplanned": [row for row in history if row["referral"].need_id is None],
         "history": history,
         "factors": _labels(VulnerabilityFactor, case.vulnerability_factors),
