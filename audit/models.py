@@ -30,6 +30,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     ANONYMISE = "anonymise", _("Anonymised")
     ASSESSMENT_OVERRIDE = "assessment_override", _("Assessment suggestion overridden")
+    ACCEPT = "accept", _("Accepted")
+    REVOKE = "revoke", _("Revoked")
+    REQUEST = "request", _("Requested")
+    COMPLETE = "complete", _("Completed")
 
 
 class AuditRecordType(models.TextChoices):
@@ -58,6 +62,8 @@ class AuditRecordType(models.TextChoices):
     ASSESSMENT = "assessment", _("Assessment")
     CASE_PLAN = "case_plan", _("Integrated plan")
     LISTING_VERIFICATION = "listing_verification", _("Listing verification")
+    INVITATION = "invitation", _("Invitation")
+    PASSWORD_RESET = "password_reset", _("Password reset")
 
 
 class AppendOnlyError(Exception):
