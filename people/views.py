@@ -137,11 +137,8 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
     request.path = MASKED_PATH  # before anything logs or audits the request
     address = client_address(request) or "unknown"
     if rate_exceeded(scope="invitation-ip", key=address, rate=settings.INVITATION_LINK_RATE_LIMIT):
-        context = {
-            "message": _("Too many attempts. Wait a minute and try again."),
-            "reason": "rate",
-        }
-        return _private(render(request, "people/invitation_unusable.html", context, status=429))
+        limited = {"message": _("Too many attempts. Wait a minute and try again."), "reason": ""}
+        return _private(render(request, "people/invitation_unusable.html", limited, status=429))
     try:
         invitation = invitation_resolve(token=token)
     except InvitationUnusable as error:
