@@ -156,6 +156,10 @@ PATH_VALUES: dict[str, PathValues] = {
     # Webhook subscriptions are not in the world: a made-up id, answered 404 (or 403).
     "subscription_id": lambda w: [str(uuid.UUID(int=9))],
     "assessment_id": lambda w: [str(uuid.UUID(int=9))],
+    # Invitations are not in the world: a made-up id, answered 404 (or 403, 405 on GET).
+    "invitation_id": lambda w: [str(uuid.UUID(int=10))],
+    # A password reset link's user: a made-up one, refused with the page's 400.
+    "uidb64": lambda w: ["MQ"],
     "domain_code": lambda w: ["seguridad"],
     "fmt": lambda w: ["csv", "xlsx"],
     "name": lambda w: [next(iter(profile_files()), "service.json")],
