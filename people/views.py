@@ -43,7 +43,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make the form post Origin: null
     return response
 
 
