@@ -30,6 +30,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     ANONYMISE = "anonymise", _("Anonymised")
     ASSESSMENT_OVERRIDE = "assessment_override", _("Assessment suggestion overridden")
+    ACCEPT = "accept", _("Accepted")
+    REVOKE = "revoke", _("Revoked")
+    REQUEST = "request", _("Requested")
+    COMPLETE = "complete", _("Completed")
 
 
 class AuditRecordType(models.TextChoices):
@@ -61,6 +65,8 @@ class AuditRecordType(models.TextChoices):
     CONFIDENTIAL_SITE = "confidential_site", _("Confidential site location")
     MEETING = "meeting", _("Case-review meeting")
     FAMILY = "family", _("Family")
+    INVITATION = "invitation", _("Invitation")
+    PASSWORD_RESET = "password_reset", _("Password reset")
 
 
 class AppendOnlyError(Exception):

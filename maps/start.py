@@ -122,8 +122,9 @@ def _users(*, administrator: bool) -> StartItem:
         loaded=not missing,
         status=status,
         # Only an administrator manages users: a coordinator is told who to ask instead.
-        url=_url("admin:accounts_user_changelist") if administrator else "",
-        action=_("Users and their roles (an administrator adds them)"),
+        # People join by invitation (a link by email where they choose their password).
+        url=_url("people:invitations") if administrator else "",
+        action=_("Invite the users (an administrator sends the invitations)"),
     )
 
 

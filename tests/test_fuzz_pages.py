@@ -167,6 +167,10 @@ PATH_VALUES: dict[str, PathValues] = {
     # update the world has none of answers 404, as a made-up one must.
     "organization_id": lambda w: [str(w.provider_org.pk)],
     "update_id": lambda w: [str(uuid.UUID(int=11))],
+    # Invitations are not in the world: a made-up id, answered 404 (or 403, 405 on GET).
+    "invitation_id": lambda w: [str(uuid.UUID(int=10))],
+    # A password reset link's user: a made-up one, refused with the page's 400.
+    "uidb64": lambda w: ["MQ"],
     "domain_code": lambda w: ["seguridad"],
     # Families are not in the world: made-up ids, answered 404 (their tests use real ones).
     "family_id": lambda w: [str(uuid.UUID(int=10))],

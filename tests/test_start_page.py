@@ -81,3 +81,10 @@ def test_every_link_on_the_start_page_opens_for_whom_it_is_shown(
     assert len(links) >= 4
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def test_the_administrator_is_sent_to_the_invitations_page_to_add_users(
+    administrator: Any,
+) -> None:
+    items = _items(signed_in(administrator).get(reverse("maps:start")))
+    assert items["users"].url == reverse("people:invitations")

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "notifications",
     "directory",
     "webhooks",
+    "people",
     "cases",
     "matching",
     "waitlists",
@@ -262,6 +263,15 @@ EMAIL_MAX_RETRIES = int(os.environ.get("EMAIL_MAX_RETRIES", "5"))
 # Referral links for services with no one on Puente (matching.services.links): days a
 # link works, and uses per minute of one link and of one client address.
 REFERRAL_LINK_DAYS = int(os.environ.get("REFERRAL_LINK_DAYS", "14"))
+# Invitations (people/): days an invitation link works, and uses per minute of the link
+# page from one client address.
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
+INVITATION_LINK_RATE_LIMIT = os.environ.get("INVITATION_LINK_RATE_LIMIT", "30/minute")
+# Password reset by email: requests per address and per client address; the link
+# works for PASSWORD_RESET_TIMEOUT seconds (Django's setting) and once.
+PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5/hour")
+PASSWORD_RESET_IP_RATE_LIMIT = os.environ.get("PASSWORD_RESET_IP_RATE_LIMIT", "20/hour")
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
 REFERRAL_LINK_RATE_LIMIT = os.environ.get("REFERRAL_LINK_RATE_LIMIT", "20/minute")
 REFERRAL_LINK_IP_RATE_LIMIT = os.environ.get("REFERRAL_LINK_IP_RATE_LIMIT", "60/minute")
 
