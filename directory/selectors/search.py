@@ -297,6 +297,7 @@ SEARCH_RESULT_COLUMNS = (
     "site__name",
     "site__address_1",
     "site__point",
+    "site__confidential",
     "site__territory__name",
 )
 
