@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.models import User
 from accounts.selectors import user_is_coordinator
 from network.models import Meeting, MeetingInvitation
 
@@ -33,13 +34,25 @@ class _CoordinatorOnly:
 class InvitationInline(_CoordinatorOnly, admin.TabularInline):
     model = MeetingInvitation
     extra = 0
-    raw_id_fields = ["organization", "user"]
+    # The person as a list of active users, not a raw id: the users' admin is the
+    # administrator's, and its lookup popup would answer a coordinator 403.
+    raw_id_fields = ["organization"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Meeting)
 class MeetingAdmin(_CoordinatorOnly, admin.ModelAdmin):
     list_display = ["title", "held_on", "territory", "status"]
     list_filter = ["status", "held_on"]
-    raw_id_fields = ["territory", "allocation_round", "created_by"]
-    readonly_fields = ["status", "convened_at"]
+    raw_id_fields = ["territory", "allocation_round"]
+    readonly_fields = ["status", "convened_at", "created_by"]
     inlines = [InvitationInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -26,8 +26,7 @@ from network.selectors import (
     meeting_list_for_user,
     meeting_previous,
 )
-
-LIST_ROWS = 100
+from web.pagination import PaginatedListMixin
 
 
 class AgreementSerializer(serializers.ModelSerializer[Agreement]):
@@ -55,14 +54,14 @@ def _meeting_or_404(request: Request, meeting_id: UUID) -> Meeting:
     return meeting
 
 
-class MeetingListView(APIView):
+class MeetingListView(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MeetingSerializer(many=True))
     def get(self, request: Request) -> Response:
-        meetings = list(meeting_list_for_user(user=request_user(request))[:LIST_ROWS])
+        meetings = self.paginate(request, meeting_list_for_user(user=request_user(request)))
         audit_list(request, record_type=AuditRecordType.MEETING, count=len(meetings))
-        return Response(MeetingSerializer(meetings, many=True).data)
+        return self.paginated_response(MeetingSerializer(meetings, many=True).data)
 
 
 class MeetingDetailView(APIView):

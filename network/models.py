@@ -73,7 +73,10 @@ class Meeting(models.Model):
         verbose_name=_("allocation round"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created = models.DateTimeField(_("created"), default=timezone.now)
     convened_at = models.DateTimeField(_("convened on"), null=True, blank=True)
@@ -193,9 +196,12 @@ class Agreement(models.Model):
     )
     done_on = models.DateField(_("done on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created = models.DateTimeField(default=timezone.now)
+    created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("agreement")
